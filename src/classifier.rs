@@ -1,0 +1,186 @@
+//! The digit classifier: the ONNX model from `models/`, run by tract.
+//!
+//! The model is parsed and optimised once, for a fixed batch size, when the `Classifier` is
+//! built; each prediction then only runs the optimised plan. The same type serves the web
+//! page (batch 1, once per animation frame), the server and the accuracy tests (larger
+//! batches), so all of them run the very same graph.
+
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use crate::mnist::{MnistImage, PIXELS, SIDE};
+
+/// Number of classes the model scores.
+pub const CLASSES: usize = 10;
+
+/// The model shipped with the app (see `models/mnist.json` for its card).
+#[cfg(feature = "embedded-model")]
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../models/mnist.onnx");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifierError {
+    #[error("the model could not be loaded: {0}")]
+    Load(String),
+    #[error("the model did not run: {0}")]
+    Run(String),
+    #[error("the model gave output of shape {shape:?}, expected [{batch}, {CLASSES}]")]
+    OutputShape { shape: Vec<usize>, batch: usize },
+    #[error("batch size must be at least 1")]
+    EmptyBatch,
+}
+
+/// Per-class probabilities for one image, summing to ~1 (Softmax is inside the graph).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Probabilities([f32; CLASSES]);
+
+impl Probabilities {
+    pub fn new(p: [f32; CLASSES]) -> Self {
+        Probabilities(p)
+    }
+
+    pub fn as_array(&self) -> &[f32; CLASSES] {
+        &self.0
+    }
+
+    /// The most likely digit and its probability. Ties go to the smaller digit; NaN never wins.
+    pub fn top(&self) -> (usize, f32) {
+        let mut best = (0, f32::NEG_INFINITY);
+        for (digit, &p) in self.0.iter().enumerate() {
+            if p > best.1 {
+                best = (digit, p);
+            }
+        }
+        if best.1 == f32::NEG_INFINITY {
+            (0, 0.0)
+        } else {
+            best
+        }
+    }
+}
+
+type Plan = Arc<TypedSimplePlan>;
+
+/// A loaded, optimised model.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    plan: Plan,
+    batch: usize,
+}
+
+impl Classifier {
+    /// The model embedded in the binary, for one image at a time.
+    #[cfg(feature = "embedded-model")]
+    pub fn embedded() -> Result<Self, ClassifierError> {
+        Self::from_onnx_bytes(EMBEDDED_MODEL)
+    }
+
+    /// Loads an ONNX model for one image at a time.
+    pub fn from_onnx_bytes(onnx: &[u8]) -> Result<Self, ClassifierError> {
+        Self::with_batch(onnx, 1)
+    }
+
+    /// Loads an ONNX model optimised for `batch` images per run. The model must take
+    /// `float32 [N,1,28,28]` and give `float32 [N,10]` probabilities.
+    pub fn with_batch(onnx: &[u8], batch: usize) -> Result<Self, ClassifierError> {
+        if batch == 0 {
+            return Err(ClassifierError::EmptyBatch);
+        }
+        if onnx.is_empty() {
+            return Err(ClassifierError::Load("the model file is empty".into()));
+        }
+        let load = |e: TractError| ClassifierError::Load(format!("{e:#}"));
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut &onnx[..])
+            .map_err(load)?
+            .with_input_fact(0, f32::fact([batch, 1, SIDE, SIDE]).into())
+            .map_err(load)?
+            .into_optimized()
+            .map_err(load)?
+            .into_runnable()
+            .map_err(load)?;
+        Ok(Classifier { plan, batch })
+    }
+
+    /// The batch size the plan was optimised for.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    /// Probabilities for one image.
+    pub fn predict(&self, image: &MnistImage) -> Result<Probabilities, ClassifierError> {
+        let out = self.predict_batch(std::slice::from_ref(image))?;
+        out.into_iter().next().ok_or(ClassifierError::OutputShape {
+            shape: vec![0],
+            batch: 1,
+        })
+    }
+
+    /// Probabilities for any number of images, run in chunks of the plan's batch size (the
+    /// last chunk is padded with blank images, whose results are dropped).
+    pub fn predict_batch(&self, images: &[MnistImage]) -> Result<Vec<Probabilities>, ClassifierError> {
+        let mut result = Vec::with_capacity(images.len());
+        let mut input = vec![0f32; self.batch * PIXELS];
+        for chunk in images.chunks(self.batch) {
+            input.fill(0.0);
+            for (dst, img) in input.chunks_exact_mut(PIXELS).zip(chunk) {
+                dst.copy_from_slice(img.pixels());
+            }
+            let tensor = Tensor::from_shape(&[self.batch, 1, SIDE, SIDE], &input)
+                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+            let outputs = self
+                .plan
+                .run(tvec!(tensor.into()))
+                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+            let output = outputs
+                .first()
+                .ok_or_else(|| ClassifierError::Run("the model has no output".into()))?;
+            let shape = output.shape().to_vec();
+            if shape != [self.batch, CLASSES] {
+                return Err(ClassifierError::OutputShape {
+                    shape,
+                    batch: self.batch,
+                });
+            }
+            let values = output
+                .as_slice::<f32>()
+                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+            for row in values.chunks_exact(CLASSES).take(chunk.len()) {
+                let mut p = [0f32; CLASSES];
+                p.copy_from_slice(row);
+                result.push(Probabilities(p));
+            }
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_picks_the_largest_and_survives_nan() {
+        let mut p = [0.0f32; CLASSES];
+        p[7] = 0.9;
+        p[2] = 0.1;
+        assert_eq!(Probabilities::new(p).top(), (7, 0.9));
+        assert_eq!(Probabilities::new([f32::NAN; CLASSES]).top(), (0, 0.0));
+    }
+
+    #[test]
+    fn garbage_is_a_load_error_not_a_panic() {
+        assert!(matches!(
+            Classifier::from_onnx_bytes(b""),
+            Err(ClassifierError::Load(_))
+        ));
+        assert!(matches!(
+            Classifier::from_onnx_bytes(b"definitely not protobuf \xff\xff\xff"),
+            Err(ClassifierError::Load(_))
+        ));
+        assert!(matches!(
+            Classifier::with_batch(b"x", 0),
+            Err(ClassifierError::EmptyBatch)
+        ));
+    }
+}
