@@ -7,5 +7,12 @@
 
 pub mod classifier;
 pub mod idx;
+pub mod mnist;
+pub mod raster;
+pub mod sketch;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use classifier::{Classifier, ClassifierError, Probabilities};
+pub use mnist::{ImageError, MnistImage, Normaliser};
+pub use sketch::{Point, Sketch, SketchError, Stroke};
