@@ -1,0 +1,56 @@
+//! The web layer normalises on every animation frame: after warm-up, `Normaliser::normalise`
+//! must not allocate. Own test binary because it installs a counting global allocator.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use mathsketch::{MnistImage, Normaliser, Point, Sketch};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: defers every operation to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn normalise_allocates_nothing_after_warm_up() {
+    let mut s = Sketch::new();
+    s.begin_stroke(Point::new(0.0, 0.0));
+    for i in 1..500 {
+        let t = i as f32 / 50.0;
+        s.extend_stroke(Point::new(100.0 * t.cos(), 140.0 * t.sin()));
+    }
+    s.end_stroke();
+    s.begin_stroke(Point::new(3.0, 3.0));
+    s.end_stroke();
+
+    let mut n = Normaliser::new();
+    let mut out = MnistImage::blank();
+    assert!(n.normalise(&s, &mut out));
+
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    for _ in 0..20 {
+        assert!(n.normalise(&s, &mut out));
+    }
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(after - before, 0, "normalise allocated");
+}
