@@ -1,0 +1,19 @@
+# Shared environment for scripts/*: sourced, not run. Puts the pinned tools first on PATH
+# and shares one warm target dir between the app, the tests and CI on this machine.
+# shellcheck shell=bash
+
+MS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+source "$MS_ROOT/scripts/versions.env"
+
+export MS_CACHE="${MS_CACHE:-$HOME/.cache/mathsketch}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$MS_CACHE/target}"
+# tools/node_modules/.bin first: its wasm-opt (binaryen $BINARYEN_VERSION) must win over any
+# older system wasm-opt, since trunk takes the first one on PATH.
+export PATH="$MS_ROOT/tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export MATHSKETCH_DIST="${MATHSKETCH_DIST:-$MS_ROOT/dist}"
+export MATHSKETCH_VENV="${MATHSKETCH_VENV:-$MS_ROOT/.venv}"
+export MATHSKETCH_PYTHON="${MATHSKETCH_PYTHON:-$MATHSKETCH_VENV/bin/python}"
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
+
+ms_log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
