@@ -369,7 +369,9 @@ impl Normaliser {
     ///    smaller than the minimum extent are scaled as if they were that big (dots stay dots).
     /// 3. The pen is added after scaling, in output pixels, so the geometry box is shrunk by
     ///    the pen: the ink at threshold 0.5 spans `INK_BOX - PEN_FEATHER / 2` = 19.5 px and any
-    ///    ink 20.5 px, straddling MNIST's 20 (measured at both thresholds).
+    ///    ink 20.5 px, straddling MNIST's 20 (measured at both thresholds). On re-drawn MNIST
+    ///    skeletons (tests/mnist_fidelity.rs) that gives median pixel counts of 19 at > 0.5 and
+    ///    20 at > 0; fitting the 0.5 contour to a full 20 gives 20 and 21 instead.
     /// 4. Render, measure the centre of mass, re-render shifted so it lands on (14, 14),
     ///    clamped so no ink leaves the field.
     pub fn normalise(&mut self, s: &Sketch, out: &mut MnistImage) -> bool {
