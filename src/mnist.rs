@@ -273,7 +273,18 @@ impl MnistImage {
                 scale,
                 offset,
             };
-            raster::resample(width, height, ink, map, &mut dst);
+            // Only the outer box holds ink (by construction), so resample just that: three
+            // passes over a large photo then cost three passes over the digit, not the photo.
+            let crop = |x: usize, y: usize| ink(x + outer.0, y + outer.1);
+            let map = Affine {
+                origin: [
+                    map.origin[0] - outer.0 as f64,
+                    map.origin[1] - outer.1 as f64,
+                ],
+                ..map
+            };
+            let (cw, ch) = (outer.2 - outer.0 + 1, outer.3 - outer.1 + 1);
+            raster::resample(cw, ch, crop, map, &mut dst);
             if pass == COM_PASSES {
                 break;
             }
