@@ -1,0 +1,185 @@
+//! Pixels out: the drawing pad (ink, high-DPI) and the 28x28 preview of the model's input.
+
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData, Window};
+
+use super::WebError;
+use crate::mnist::MnistImage;
+use crate::sketch::{Point, Sketch};
+
+const SIDE: usize = 28;
+
+/// The canvas with id `id`.
+pub(super) fn element(
+    document: &Document,
+    id: &'static str,
+) -> Result<HtmlCanvasElement, WebError> {
+    document
+        .get_element_by_id(id)
+        .ok_or(WebError::MissingElement(id))?
+        .dyn_into::<HtmlCanvasElement>()
+        .map_err(|_| WebError::MissingElement(id))
+}
+
+fn context_2d(
+    canvas: &HtmlCanvasElement,
+    id: &'static str,
+) -> Result<CanvasRenderingContext2d, WebError> {
+    canvas
+        .get_context("2d")?
+        .ok_or(WebError::MissingElement(id))?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| WebError::Js("no 2D canvas context".into()))
+}
+
+/// The drawing pad. Its backing store is `devicePixelRatio` times its CSS size so ink stays
+/// crisp on high-DPI screens; strokes are kept (in the core) and drawn in CSS pixels.
+pub(crate) struct Pad {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+    /// CSS pixels per backing-store pixel in use.
+    dpr: f64,
+    /// CSS width of the pad, for the brush size.
+    css_width: f64,
+}
+
+impl Pad {
+    pub(super) fn new(canvas: HtmlCanvasElement) -> Result<Self, WebError> {
+        let ctx = context_2d(&canvas, "pad")?;
+        Ok(Self {
+            canvas,
+            ctx,
+            dpr: 1.0,
+            css_width: 0.0,
+        })
+    }
+
+    pub(super) fn canvas(&self) -> &HtmlCanvasElement {
+        &self.canvas
+    }
+
+    /// Resizes the backing store to the pad's current CSS box times the device pixel ratio.
+    /// Returns true when it changed (the canvas was cleared and needs repainting).
+    pub(super) fn fit(&mut self, window: &Window) -> bool {
+        let dpr = window.device_pixel_ratio().clamp(1.0, 4.0);
+        let rect = self.canvas.get_bounding_client_rect();
+        let (w, h) = (rect.width(), rect.height());
+        if w <= 0.0 || h <= 0.0 {
+            return false;
+        }
+        let (bw, bh) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
+        self.css_width = w;
+        if bw == self.canvas.width() && bh == self.canvas.height() && dpr == self.dpr {
+            return false;
+        }
+        self.dpr = dpr;
+        self.canvas.set_width(bw);
+        self.canvas.set_height(bh);
+        true
+    }
+
+    /// Repaints every stroke. A full repaint per frame is cheap for a digit's few hundred
+    /// points, and keeps undo, resize and theme changes trivially correct.
+    pub(super) fn draw(&self, window: &Window, sketch: &Sketch) {
+        let ctx = &self.ctx;
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        ctx.clear_rect(
+            0.0,
+            0.0,
+            self.canvas.width().into(),
+            self.canvas.height().into(),
+        );
+        let _ = ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
+
+        // Ink follows the theme: the colour is the stylesheet's --ink.
+        let ink = window
+            .get_computed_style(&self.canvas)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_property_value("--ink").ok())
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "#1b1f36".to_owned());
+        // A brush proportional to the pad looks the same on a phone and a desktop; the
+        // normaliser picks the model's pen width on its own, whatever this is.
+        let width = (self.css_width / 24.0).clamp(6.0, 22.0);
+        ctx.set_stroke_style_str(&ink);
+        ctx.set_fill_style_str(&ink);
+        ctx.set_line_width(width);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+
+        for stroke in sketch.strokes() {
+            trace(ctx, stroke.points(), width);
+        }
+    }
+}
+
+/// Draws one stroke with quadratic midpoint smoothing: each sampled point becomes the control
+/// point of a curve between the midpoints of its segments, so the polyline's corners round
+/// off without moving away from the raw samples (which the core keeps unchanged).
+fn trace(ctx: &CanvasRenderingContext2d, points: &[Point], width: f64) {
+    let Some(first) = points.first() else { return };
+    let is_dot = points
+        .iter()
+        .all(|p| (p.x - first.x).abs() < 0.5 && (p.y - first.y).abs() < 0.5);
+    if is_dot {
+        ctx.begin_path();
+        let _ = ctx.arc(
+            first.x.into(),
+            first.y.into(),
+            width / 2.0,
+            0.0,
+            std::f64::consts::TAU,
+        );
+        ctx.fill();
+        return;
+    }
+    ctx.begin_path();
+    ctx.move_to(first.x.into(), first.y.into());
+    for pair in points.windows(2).skip(1) {
+        let (c, next) = (pair[0], pair[1]);
+        let mid_x = (f64::from(c.x) + f64::from(next.x)) / 2.0;
+        let mid_y = (f64::from(c.y) + f64::from(next.y)) / 2.0;
+        ctx.quadratic_curve_to(c.x.into(), c.y.into(), mid_x, mid_y);
+    }
+    if let Some(last) = points.last() {
+        ctx.line_to(last.x.into(), last.y.into());
+    }
+    ctx.stroke();
+}
+
+/// The 28x28 preview: the exact model input, white ink on black like MNIST, shown pixelated.
+pub(crate) struct Preview {
+    ctx: CanvasRenderingContext2d,
+    /// RGBA buffer reused every frame.
+    rgba: Vec<u8>,
+}
+
+impl Preview {
+    pub(super) fn new(canvas: HtmlCanvasElement) -> Result<Self, WebError> {
+        canvas.set_width(SIDE as u32);
+        canvas.set_height(SIDE as u32);
+        let ctx = context_2d(&canvas, "preview")?;
+        let mut preview = Self {
+            ctx,
+            rgba: vec![0; SIDE * SIDE * 4],
+        };
+        preview.draw(&MnistImage::blank());
+        Ok(preview)
+    }
+
+    pub(super) fn draw(&mut self, image: &MnistImage) -> bool {
+        for (px, &v) in self.rgba.chunks_exact_mut(4).zip(image.pixels().iter()) {
+            let g = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            px.copy_from_slice(&[g, g, g, 255]);
+        }
+        ImageData::new_with_u8_clamped_array_and_sh(
+            Clamped(&self.rgba[..]),
+            SIDE as u32,
+            SIDE as u32,
+        )
+        .and_then(|data| self.ctx.put_image_data(&data, 0.0, 0.0))
+        .is_ok()
+    }
+}

@@ -1,0 +1,209 @@
+//! Events in: pointer input on the pad, Undo/Clear buttons and shortcuts, resize and theme
+//! changes. Handlers only update the sketch and mark work dirty; the frame does the work.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, DomRect, Event, EventTarget, KeyboardEvent, PointerEvent};
+
+use super::{App, WebError};
+use crate::sketch::{Point, DEFAULT_PRESSURE};
+
+/// Adds `handler` for `kind` on `target` for the page's lifetime.
+fn listen<E, F>(target: &EventTarget, kind: &str, handler: F) -> Result<(), WebError>
+where
+    E: JsCast + 'static,
+    F: FnMut(E) + 'static,
+{
+    let mut handler = handler;
+    let cb = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
+        if let Ok(e) = e.dyn_into::<E>() {
+            handler(e);
+        }
+    });
+    target.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref())?;
+    // The listeners live as long as the page, so the closures are never freed.
+    cb.forget();
+    Ok(())
+}
+
+pub(super) fn wire(app: &App, document: &Document) -> Result<(), WebError> {
+    let pad: EventTarget = app.state.borrow().pad.canvas().clone().into();
+
+    let a = app.clone();
+    listen(&pad, "pointerdown", move |e: PointerEvent| {
+        a.pointer_down(&e)
+    })?;
+    let a = app.clone();
+    listen(&pad, "pointermove", move |e: PointerEvent| {
+        a.pointer_move(&e)
+    })?;
+    for kind in ["pointerup", "pointercancel", "lostpointercapture"] {
+        let a = app.clone();
+        listen(&pad, kind, move |e: PointerEvent| a.pointer_up(&e))?;
+    }
+    // A long press would open the context menu on touch screens, mid-digit.
+    listen(&pad, "contextmenu", |e: Event| e.prevent_default())?;
+
+    for (id, action) in [("undo", Action::Undo), ("clear", Action::Clear)] {
+        let button = document
+            .get_element_by_id(id)
+            .ok_or(WebError::MissingElement(id))?;
+        let a = app.clone();
+        listen(&button, "click", move |_: Event| a.act(action))?;
+    }
+
+    let window = app.state.borrow().window.clone();
+    let a = app.clone();
+    listen(&window, "keydown", move |e: KeyboardEvent| {
+        if let Some(action) = shortcut(&e) {
+            e.prevent_default();
+            a.act(action);
+        }
+    })?;
+    // Resizing (rotation, zoom, a window dragged to another screen) changes the pad's box or
+    // pixel ratio: the frame refits the backing store and repaints.
+    let a = app.clone();
+    listen(&window, "resize", move |_: Event| {
+        a.state.borrow_mut().ink_dirty = true;
+        a.request_frame();
+    })?;
+    // A theme switch changes the ink colour.
+    if let Ok(Some(query)) = window.match_media("(prefers-color-scheme: dark)") {
+        let a = app.clone();
+        listen(&query, "change", move |_: Event| {
+            a.state.borrow_mut().ink_dirty = true;
+            a.request_frame();
+        })?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Action {
+    Undo,
+    Clear,
+}
+
+/// Ctrl/Cmd+Z undoes, Esc clears; anything else is left to the browser.
+fn shortcut(e: &KeyboardEvent) -> Option<Action> {
+    let key = e.key();
+    if (e.ctrl_key() || e.meta_key())
+        && !e.shift_key()
+        && !e.alt_key()
+        && key.eq_ignore_ascii_case("z")
+    {
+        Some(Action::Undo)
+    } else if key == "Escape" && !(e.ctrl_key() || e.meta_key() || e.alt_key()) {
+        Some(Action::Clear)
+    } else {
+        None
+    }
+}
+
+/// A numeric property of an event as f64. web-sys types `clientX` as an integer, but
+/// browsers report sub-pixel positions for pens and high-DPI touch: read the real value.
+fn number(e: &JsValue, name: &str) -> Option<f64> {
+    js_sys::Reflect::get(e, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_f64())
+}
+
+impl App {
+    fn pointer_down(&self, e: &PointerEvent) {
+        {
+            let mut state = self.state.borrow_mut();
+            // One stroke at a time: a second finger (or a palm) does not draw.
+            if state.active_pointer.is_some() {
+                return;
+            }
+            if e.pointer_type() == "mouse" && e.button() != 0 {
+                return;
+            }
+            e.prevent_default();
+            let canvas = state.pad.canvas().clone();
+            // Keep receiving this pointer's moves even when it leaves the pad mid-stroke.
+            let _ = canvas.set_pointer_capture(e.pointer_id());
+            state.active_pointer = Some(e.pointer_id());
+            let point = to_point(&canvas.get_bounding_client_rect(), e);
+            state.sketch.begin_stroke(point);
+            state.mark_dirty();
+        }
+        self.request_frame();
+    }
+
+    fn pointer_move(&self, e: &PointerEvent) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.active_pointer != Some(e.pointer_id()) {
+                return;
+            }
+            let rect = state.pad.canvas().get_bounding_client_rect();
+            // A fast pen reports several positions per frame; the browser coalesces them
+            // into one event. Take them all, so curves stay round (where supported).
+            let coalesced = if js_sys::Reflect::has(e, &JsValue::from_str("getCoalescedEvents"))
+                .unwrap_or(false)
+            {
+                e.get_coalesced_events()
+            } else {
+                js_sys::Array::new()
+            };
+            if coalesced.length() == 0 {
+                state.sketch.extend_stroke(to_point(&rect, e));
+            } else {
+                for sub in coalesced.iter() {
+                    if let Ok(sub) = sub.dyn_into::<PointerEvent>() {
+                        state.sketch.extend_stroke(to_point(&rect, &sub));
+                    }
+                }
+            }
+            state.mark_dirty();
+        }
+        self.request_frame();
+    }
+
+    fn pointer_up(&self, e: &PointerEvent) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.active_pointer != Some(e.pointer_id()) {
+                return;
+            }
+            state.active_pointer = None;
+            state.sketch.end_stroke();
+            let _ = state.pad.canvas().release_pointer_capture(e.pointer_id());
+            state.mark_dirty();
+        }
+        self.request_frame();
+    }
+
+    fn act(&self, action: Action) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.active_pointer = None;
+            match action {
+                Action::Undo => {
+                    state.sketch.undo();
+                }
+                Action::Clear => state.sketch.clear(),
+            }
+            state.mark_dirty();
+        }
+        self.request_frame();
+    }
+}
+
+/// The event's position in the pad's CSS pixels, with pressure and time.
+fn to_point(rect: &DomRect, e: &PointerEvent) -> Point {
+    let x = number(e, "clientX").unwrap_or_else(|| e.client_x().into()) - rect.left();
+    let y = number(e, "clientY").unwrap_or_else(|| e.client_y().into()) - rect.top();
+    // Mice report 0.5 while pressed and some devices 0 for "unknown": treat 0 as unknown.
+    let pressure = match e.pressure() {
+        p if p > 0.0 => p,
+        _ => DEFAULT_PRESSURE,
+    };
+    Point {
+        x: x as f32,
+        y: y as f32,
+        pressure,
+        t_ms: e.time_stamp(),
+    }
+}

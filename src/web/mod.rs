@@ -1,0 +1,297 @@
+//! The browser front, compiled for wasm32 only. It moves pointer events into a [`Sketch`] and
+//! pixels and numbers out to the DOM; every decision about ink, normalisation and inference
+//! lives in the core. See ARCHITECTURE.md for the DOM contract this module keeps.
+//!
+//! Work happens at most once per animation frame: input handlers only record points and set
+//! dirty flags, and a single pending `requestAnimationFrame` redraws and predicts. So however
+//! fast a pen reports, inference never queues up behind it.
+
+mod canvas;
+mod events;
+mod view;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, HtmlElement, Window};
+
+use crate::classifier::{Classifier, Probabilities};
+use crate::mnist::{MnistImage, Normaliser};
+use crate::sketch::Sketch;
+
+use canvas::{Pad, Preview};
+use view::View;
+
+/// What can stop the page from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// There is no `window`/`document` (not running in a page).
+    #[error("not running in a browser page")]
+    NoDocument,
+    /// The page lacks an element of the DOM contract.
+    #[error("the page has no element #{0}")]
+    MissingElement(&'static str),
+    /// A DOM call threw.
+    #[error("{0}")]
+    Js(String),
+}
+
+impl From<JsValue> for WebError {
+    fn from(value: JsValue) -> Self {
+        WebError::Js(js_message(&value))
+    }
+}
+
+/// A readable text for a thrown JS value (an `Error`'s message, or its string form).
+fn js_message(value: &JsValue) -> String {
+    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+thread_local! {
+    /// The mounted app, for the exported JS hooks (e.g. [`bench_frames`]).
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+}
+
+/// Wasm entry point, run when the module is instantiated. Mounts the app when the page has the
+/// pad; otherwise (e.g. under wasm-bindgen-test) stays out of the way.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if document.get_element_by_id("pad").is_none() {
+        return;
+    }
+    match mount(&document) {
+        Ok(app) => APP.with(|slot| *slot.borrow_mut() = Some(app)),
+        Err(err) => view::show_fatal(&document, &format!("MathSketch could not start: {err}.")),
+    }
+}
+
+/// Per-run cost in ms of the live-prediction work (normalise + infer) on the current drawing,
+/// repeated `runs` times: a hook for benchmarks and tests, exported to JS as `benchFrames`.
+#[wasm_bindgen(js_name = benchFrames)]
+pub fn bench_frames(runs: u32) -> Result<Vec<f64>, JsValue> {
+    let app = APP
+        .with(|slot| slot.borrow().clone())
+        .ok_or_else(|| JsValue::from_str("MathSketch is not mounted"))?;
+    let mut state = app.state.borrow_mut();
+    (0..runs)
+        .map(|_| {
+            state
+                .predict_timed()
+                .map(|r| r.map_or(0.0, |(_, t)| t.frame_ms))
+                .map_err(|e| JsValue::from_str(&e))
+        })
+        .collect()
+}
+
+/// The animation-frame callback, made once (filled in after the app that it captures).
+type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
+
+/// A handle on the mounted app; clones share it.
+#[derive(Clone)]
+pub struct App {
+    state: Rc<RefCell<State>>,
+    /// The one `requestAnimationFrame` callback, made once and reused every frame.
+    frame_cb: FrameCallback,
+}
+
+/// Everything the handlers and the frame share.
+pub(crate) struct State {
+    window: Window,
+    body: HtmlElement,
+    pad: Pad,
+    preview: Preview,
+    view: View,
+    sketch: Sketch,
+    normaliser: Normaliser,
+    image: MnistImage,
+    classifier: Option<Classifier>,
+    /// The pointer drawing the open stroke; others are ignored until it lifts.
+    active_pointer: Option<i32>,
+    /// Pad must be repainted.
+    ink_dirty: bool,
+    /// The prediction is stale.
+    predict_dirty: bool,
+    /// A `requestAnimationFrame` is already scheduled.
+    frame_pending: bool,
+}
+
+/// Timings of one prediction.
+struct Timing {
+    infer_ms: f64,
+    frame_ms: f64,
+}
+
+/// Finds the DOM contract's elements, wires the events, loads the model and shows the page.
+/// Returns the app handle; the page keeps working (drawing, undo, clear) when only the model
+/// fails, showing why there is no prediction.
+pub fn mount(document: &Document) -> Result<App, WebError> {
+    let window = web_sys::window().ok_or(WebError::NoDocument)?;
+    let body = document.body().ok_or(WebError::NoDocument)?;
+    let state = State {
+        pad: Pad::new(canvas::element(document, "pad")?)?,
+        preview: Preview::new(canvas::element(document, "preview")?)?,
+        view: View::new(document)?,
+        window,
+        body,
+        sketch: Sketch::new(),
+        normaliser: Normaliser::new(),
+        image: MnistImage::blank(),
+        classifier: None,
+        active_pointer: None,
+        ink_dirty: true,
+        predict_dirty: true,
+        frame_pending: false,
+    };
+    let app = App {
+        state: Rc::new(RefCell::new(state)),
+        frame_cb: Rc::new(RefCell::new(None)),
+    };
+    let frame_app = app.clone();
+    *app.frame_cb.borrow_mut() = Some(Closure::new(move |_t: f64| frame_app.frame()));
+    events::wire(&app, document)?;
+    app.load_model();
+    app.request_frame();
+    Ok(app)
+}
+
+impl App {
+    /// Schedules the next frame unless one is already pending (never more than one).
+    pub(crate) fn request_frame(&self) {
+        let mut state = self.state.borrow_mut();
+        if state.frame_pending {
+            return;
+        }
+        let cb = self.frame_cb.borrow();
+        let Some(cb) = cb.as_ref() else { return };
+        if state
+            .window
+            .request_animation_frame(cb.as_ref().unchecked_ref())
+            .is_ok()
+        {
+            state.frame_pending = true;
+        }
+    }
+
+    /// Runs the pending frame's work now (the rAF callback; tests call it to skip the wait).
+    pub fn frame(&self) {
+        let mut state = self.state.borrow_mut();
+        state.frame_pending = false;
+        state.frame();
+    }
+
+    /// Lets a test or a caller change the drawing directly, then marks everything stale.
+    pub fn with_sketch<R>(&self, f: impl FnOnce(&mut Sketch) -> R) -> R {
+        let r = {
+            let mut state = self.state.borrow_mut();
+            let r = f(&mut state.sketch);
+            state.mark_dirty();
+            r
+        };
+        self.request_frame();
+        r
+    }
+
+    /// Whether the model loaded.
+    pub fn model_ready(&self) -> bool {
+        self.state.borrow().classifier.is_some()
+    }
+
+    fn load_model(&self) {
+        let mut state = self.state.borrow_mut();
+        let t0 = now(&state.window);
+        match Classifier::embedded() {
+            Ok(classifier) => {
+                let load_ms = now(&state.window) - t0;
+                state.classifier = Some(classifier);
+                state.view.model_ready(load_ms);
+                let dataset = state.body.dataset();
+                // Page load to ready, in ms since navigation start: the cold-start figure.
+                let _ = dataset.set("readyMs", &format!("{:.1}", now(&state.window)));
+                let _ = dataset.set("modelMs", &format!("{load_ms:.1}"));
+                let _ = dataset.set("ready", "true");
+            }
+            Err(err) => {
+                let message = format!(
+                    "The digit model could not be loaded ({err}). You can still draw, but nothing will be recognised."
+                );
+                state.view.model_failed(&message);
+                let _ = state.body.dataset().set("modelError", &message);
+            }
+        }
+    }
+}
+
+impl State {
+    fn mark_dirty(&mut self) {
+        self.ink_dirty = true;
+        self.predict_dirty = true;
+    }
+
+    /// One animation frame: fit the pad to its box, repaint, predict, publish.
+    fn frame(&mut self) {
+        if self.pad.fit(&self.window) {
+            self.ink_dirty = true;
+        }
+        if self.ink_dirty {
+            self.ink_dirty = false;
+            self.pad.draw(&self.window, &self.sketch);
+            // For tests and tooling: how much ink the pad holds.
+            let canvas = self.pad.canvas();
+            let _ = canvas.set_attribute("data-strokes", &self.sketch.strokes().len().to_string());
+            let _ = canvas.set_attribute("data-points", &self.sketch.point_count().to_string());
+        }
+        if self.predict_dirty {
+            self.predict_dirty = false;
+            let result = self.predict_timed();
+            self.preview.draw(&self.image);
+            match result {
+                Ok(Some((probs, t))) => {
+                    self.view.show(&probs, t.infer_ms);
+                    let _ = self
+                        .body
+                        .dataset()
+                        .set("frameMs", &format!("{:.3}", t.frame_ms));
+                }
+                Ok(None) => self.view.show_empty(),
+                Err(message) => self.view.model_failed(&message),
+            }
+        }
+    }
+
+    /// Normalises the sketch into `self.image` and runs the model on it. `Ok(None)` when
+    /// there is nothing to predict (empty pad, or no model).
+    fn predict_timed(&mut self) -> Result<Option<(Probabilities, Timing)>, String> {
+        let t0 = now(&self.window);
+        // An empty sketch blanks the image: the preview then shows what the model would see.
+        if !self.normaliser.normalise(&self.sketch, &mut self.image) {
+            return Ok(None);
+        }
+        let Some(classifier) = self.classifier.as_ref() else {
+            return Ok(None);
+        };
+        let t1 = now(&self.window);
+        let probs = classifier
+            .predict(&self.image)
+            .map_err(|e| format!("The model failed on this drawing ({e})."))?;
+        let t2 = now(&self.window);
+        let timing = Timing {
+            infer_ms: t2 - t1,
+            frame_ms: t2 - t0,
+        };
+        Ok(Some((probs, timing)))
+    }
+}
+
+/// `performance.now()` in ms, 0 where there is no Performance API.
+fn now(window: &Window) -> f64 {
+    window.performance().map_or(0.0, |p| p.now())
+}

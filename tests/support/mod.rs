@@ -1,0 +1,237 @@
+//! Helpers for the browser end-to-end test: a loopback static file server for `dist/`, a
+//! chromedriver that is always killed (with its Chromium) when the test ends, a scratch dir.
+
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod digits;
+
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdListener};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(prefix: &str) -> io::Result<Self> {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A free TCP port on loopback (the OS picks; released for the caller to bind).
+pub fn free_port() -> io::Result<u16> {
+    Ok(StdListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The MIME type for a file name; browsers refuse to stream-compile wasm served otherwise.
+pub fn mime_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" | "webmanifest" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Maps a request path to a file under `root`: `/` is `index.html`; the query is dropped;
+/// anything that could step outside `root` is refused.
+pub fn resolve(root: &Path, request_path: &str) -> Option<PathBuf> {
+    let path = request_path.split(['?', '#']).next().unwrap_or("");
+    let rel = path.trim_start_matches('/');
+    let rel = if rel.is_empty() { "index.html" } else { rel };
+    let rel = Path::new(rel);
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    Some(root.join(rel))
+}
+
+/// Serves the files under a directory over HTTP/1.1 on 127.0.0.1 until dropped.
+pub struct StaticServer {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl StaticServer {
+    pub async fn start(root: PathBuf) -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let root = root.clone();
+                tokio::spawn(async move {
+                    let _ = serve_one(stream, &root).await;
+                });
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Answers one request and closes the connection (simple and enough for a page load).
+async fn serve_one(mut stream: TcpStream, root: &Path) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let mut parts = head.lines().next().unwrap_or("").split_whitespace();
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let file = resolve(root, path);
+    let body = match (&file, method) {
+        (Some(f), "GET" | "HEAD") => tokio::fs::read(f).await.ok(),
+        _ => None,
+    };
+    let response = match (body, file) {
+        (Some(body), Some(file)) => {
+            let mut out = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                mime_type(&file),
+                body.len()
+            )
+            .into_bytes();
+            if method == "GET" {
+                out.extend_from_slice(&body);
+            }
+            out
+        }
+        _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+    };
+    stream.write_all(&response).await?;
+    stream.shutdown().await
+}
+
+/// A chromedriver in its own process group. Dropping it kills the whole group (chromedriver and
+/// the Chromium it started) with `killpg`, so a failing test leaves no browser behind.
+pub struct Chromedriver {
+    child: Child,
+    port: u16,
+    pub profile: TempDir,
+}
+
+impl Chromedriver {
+    pub fn start() -> io::Result<Self> {
+        use std::os::unix::process::CommandExt;
+
+        let binary = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port()?;
+        let profile = TempDir::new("mathsketch-chromium")?;
+        let log = std::fs::File::create(profile.path().join("chromedriver.log"))?;
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {binary}: {e}")))?;
+        let driver = Self {
+            child,
+            port,
+            profile,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "chromedriver did not listen within 20 s",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(driver)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Capabilities for headless Chromium as root on a small machine with no network.
+    pub fn capabilities(&self) -> serde_json::Map<String, serde_json::Value> {
+        let user_data = self.profile.path().join("profile");
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", user_data.display()),
+                ]
+            },
+            "goog:loggingPrefs": { "browser": "ALL" }
+        });
+        match caps {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let pid = self.child.id() as libc::pid_t;
+        // Never signal pid 0/1 or a negative id: that would reach every process we may see.
+        if pid > 1 {
+            // SAFETY: killpg only sends a signal; the group is the one chromedriver leads
+            // (process_group(0) made its pid the group id).
+            unsafe {
+                libc::killpg(pid, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,243 @@
+//! The wasm layer in a real browser (wasm-bindgen-test, headless Chromium): the page's own
+//! markup (index.html) is mounted, synthetic pointer and key events go in, and the DOM
+//! contract is checked coming out. Run by scripts/test.
+#![cfg(target_arch = "wasm32")]
+
+use mathsketch::web::{mount, App};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{
+    Document, Element, HtmlElement, KeyboardEvent, KeyboardEventInit, PointerEvent,
+    PointerEventInit,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts a fresh copy of index.html's body in a container (replacing the last test's), so
+/// the test exercises the real markup. Scripts in it do not run (innerHTML).
+fn fixture() -> App {
+    let doc = document();
+    if let Some(old) = doc.get_element_by_id("fixture") {
+        old.remove();
+    }
+    let html = include_str!("../index.html");
+    let start = html.find("<body>").expect("index.html has <body>") + "<body>".len();
+    let end = html.find("</body>").expect("index.html has </body>");
+    let container = doc.create_element("div").unwrap();
+    container.set_id("fixture");
+    container.set_inner_html(&html[start..end]);
+    doc.body().unwrap().append_child(&container).unwrap();
+    let pad: HtmlElement = doc.get_element_by_id("pad").unwrap().dyn_into().unwrap();
+    // No stylesheet here: give the pad a fixed box.
+    pad.style().set_property("width", "280px").unwrap();
+    pad.style().set_property("height", "280px").unwrap();
+    mount(&doc).expect("mounts on index.html's markup")
+}
+
+fn by_id(id: &str) -> Element {
+    document().get_element_by_id(id).unwrap()
+}
+
+fn pointer(kind: &str, x: f64, y: f64, id: i32) {
+    let pad = by_id("pad");
+    let rect = pad.get_bounding_client_rect();
+    let init = PointerEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_pointer_id(id);
+    init.set_pointer_type("pen");
+    init.set_is_primary(true);
+    init.set_pressure(0.6);
+    init.set_client_x((rect.left() + x).round() as i32);
+    init.set_client_y((rect.top() + y).round() as i32);
+    let e = PointerEvent::new_with_event_init_dict(kind, &init).unwrap();
+    pad.dispatch_event(&e).unwrap();
+}
+
+fn stroke(points: &[(f64, f64)]) {
+    let (x0, y0) = points[0];
+    pointer("pointerdown", x0, y0, 7);
+    for &(x, y) in &points[1..] {
+        pointer("pointermove", x, y, 7);
+    }
+    pointer(
+        "pointerup",
+        points[points.len() - 1].0,
+        points[points.len() - 1].1,
+        7,
+    );
+}
+
+fn key(k: &str, ctrl: bool) {
+    let init = KeyboardEventInit::new();
+    init.set_key(k);
+    init.set_ctrl_key(ctrl);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let e = KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    web_sys::window().unwrap().dispatch_event(&e).unwrap();
+}
+
+fn strokes() -> String {
+    by_id("pad")
+        .get_attribute("data-strokes")
+        .unwrap_or_default()
+}
+
+fn prediction() -> String {
+    by_id("prediction").text_content().unwrap_or_default()
+}
+
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(&resolve)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn assert_empty() {
+    assert_eq!(prediction(), "");
+    assert!(by_id("prediction")
+        .get_attribute("data-confidence")
+        .is_none());
+    let bars = document().query_selector_all("[data-digit]").unwrap();
+    assert_eq!(bars.length(), 10);
+    for i in 0..bars.length() {
+        let bar: Element = bars.item(i).unwrap().dyn_into().unwrap();
+        assert_eq!(bar.get_attribute("data-p").as_deref(), Some("0.0000"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn pointer_strokes_reach_the_sketch_in_the_next_frame() {
+    let _app = fixture();
+    stroke(&[
+        (140.0, 40.0),
+        (140.0, 100.0),
+        (140.0, 160.0),
+        (140.0, 240.0),
+    ]);
+    // Nothing is drawn or predicted in the handler itself: only in the animation frame.
+    next_frame().await;
+    next_frame().await;
+    assert_eq!(strokes(), "1");
+    assert_eq!(
+        by_id("pad").get_attribute("data-points").as_deref(),
+        Some("4")
+    );
+    let pad: web_sys::HtmlCanvasElement = by_id("pad").dyn_into().unwrap();
+    let dpr = web_sys::window().unwrap().device_pixel_ratio();
+    assert_eq!(
+        pad.width(),
+        (280.0 * dpr).round() as u32,
+        "backing store follows DPR"
+    );
+}
+
+#[wasm_bindgen_test]
+fn undo_clear_buttons_and_shortcuts() {
+    let app = fixture();
+    stroke(&[(60.0, 60.0), (200.0, 60.0), (120.0, 240.0)]);
+    stroke(&[(100.0, 150.0), (180.0, 150.0)]);
+    app.frame();
+    assert_eq!(strokes(), "2");
+
+    by_id("undo").dyn_into::<HtmlElement>().unwrap().click();
+    app.frame();
+    assert_eq!(strokes(), "1");
+
+    key("z", true);
+    app.frame();
+    assert_eq!(strokes(), "0");
+    assert_empty();
+
+    stroke(&[(60.0, 60.0), (200.0, 200.0)]);
+    key("Escape", false);
+    app.frame();
+    assert_eq!(strokes(), "0");
+    assert_empty();
+
+    stroke(&[(60.0, 60.0), (200.0, 200.0)]);
+    by_id("clear").dyn_into::<HtmlElement>().unwrap().click();
+    app.frame();
+    assert_eq!(strokes(), "0");
+    assert_empty();
+}
+
+#[wasm_bindgen_test]
+fn a_second_pointer_does_not_draw_while_the_first_is_down() {
+    let app = fixture();
+    pointer("pointerdown", 50.0, 50.0, 1);
+    pointer("pointerdown", 150.0, 150.0, 2);
+    pointer("pointermove", 160.0, 160.0, 2);
+    pointer("pointermove", 60.0, 120.0, 1);
+    pointer("pointerup", 60.0, 120.0, 1);
+    app.frame();
+    assert_eq!(strokes(), "1");
+    assert_eq!(
+        by_id("pad").get_attribute("data-points").as_deref(),
+        Some("2")
+    );
+}
+
+#[wasm_bindgen_test]
+fn prediction_follows_the_drawing_or_the_failure_is_shown() {
+    let app = fixture();
+    assert_empty();
+    stroke(&[(140.0, 30.0), (138.0, 140.0), (136.0, 250.0)]);
+    app.frame();
+    if app.model_ready() {
+        assert_eq!(
+            document().body().unwrap().dataset().get("ready").as_deref(),
+            Some("true")
+        );
+        let text = prediction();
+        assert!(
+            text.len() == 1 && text.chars().all(|c| c.is_ascii_digit()),
+            "{text:?}"
+        );
+        let confidence: f32 = by_id("prediction")
+            .get_attribute("data-confidence")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=1.0).contains(&confidence));
+        let frame_ms: f64 = document()
+            .body()
+            .unwrap()
+            .dataset()
+            .get("frameMs")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(frame_ms >= 0.0);
+        let total: f32 = (0..10)
+            .map(|d| {
+                document()
+                    .query_selector(&format!("[data-digit=\"{d}\"]"))
+                    .unwrap()
+                    .unwrap()
+                    .get_attribute("data-p")
+                    .unwrap()
+                    .parse::<f32>()
+                    .unwrap()
+            })
+            .sum();
+        assert!((total - 1.0).abs() < 0.01, "bars sum to {total}");
+    } else {
+        // A model that does not load is a visible message, not a panic; drawing still works.
+        let status = by_id("status");
+        assert!(status.class_list().contains("error"));
+        assert!(status.text_content().unwrap_or_default().contains("model"));
+        assert_eq!(prediction(), "");
+        assert_eq!(strokes(), "1");
+    }
+}
