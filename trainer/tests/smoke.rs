@@ -1,0 +1,125 @@
+//! Smoke test of the whole model tooling on a short run: train a few hundred steps on a
+//! subset of real MNIST, export, and check the file is standard ONNX (reference checker),
+//! that onnxruntime and tract agree with the framework, and that the same seed gives the
+//! very same bytes. The full training run is a documented command, not a test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("MATHSKETCH_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist"))
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating the test output directory");
+    dir
+}
+
+/// Runs `trainer train` on 4,000 images for one epoch (about 30 steps of 128).
+fn train(dir: &Path, parity: bool) -> Vec<u8> {
+    let model = dir.join("model.onnx");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trainer"));
+    cmd.args(["train", "--seed", "7", "--epochs", "1", "--limit", "4000", "--validation", "1000"])
+        .arg("--data")
+        .arg(data_dir())
+        .arg("--out")
+        .arg(&model);
+    if parity {
+        cmd.arg("--parity-dump").arg(dir.join("parity"));
+    }
+    let out = cmd.output().expect("running the trainer");
+    assert!(
+        out.status.success(),
+        "trainer train failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(&model).expect("the trainer wrote the model")
+}
+
+#[test]
+fn short_run_exports_standard_deterministic_onnx() {
+    let first_dir = out_dir("first");
+    let first = train(&first_dir, true);
+    let second = train(&out_dir("second"), false);
+    assert!(first == second, "same seed and data gave different ONNX bytes");
+
+    // The card is written beside the model and describes it.
+    let card: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(first_dir.join("model.json")).expect("model card written"),
+    )
+    .expect("model card is JSON");
+    assert_eq!(card["size_bytes"], first.len());
+    assert!(card["parity_max_abs_diff"].as_f64().expect("parity figure") <= 1e-4);
+    // Even a short run learns something: far above the 10 % of guessing.
+    assert!(card["test_accuracy_tract"].as_f64().expect("accuracy") > 0.6, "{card}");
+
+    // `trainer eval` runs the exported file through tract and prints a confusion matrix.
+    let eval = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .arg("eval")
+        .arg("--model")
+        .arg(first_dir.join("model.onnx"))
+        .arg("--data")
+        .arg(data_dir())
+        .output()
+        .expect("running trainer eval");
+    let text = String::from_utf8_lossy(&eval.stdout);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    assert!(text.contains("confusion matrix") && text.contains("test accuracy (tract)"), "{text}");
+
+    // The reference checker and onnxruntime, from the test-only Python venv.
+    let python = std::env::var("MATHSKETCH_PYTHON").expect(
+        "MATHSKETCH_PYTHON must point at a python with trainer/requirements-test.txt installed \
+         (scripts/test sets it up)",
+    );
+    let check = Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/check_onnx.py"))
+        .arg(first_dir.join("model.onnx"))
+        .arg(first_dir.join("parity"))
+        .arg("1e-4")
+        .output()
+        .expect("running tests/check_onnx.py");
+    let report = String::from_utf8_lossy(&check.stdout);
+    println!("{report}");
+    assert!(
+        check.status.success(),
+        "ONNX checks failed:\n{report}\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn missing_data_is_a_clear_error() {
+    let dir = out_dir("missing");
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(["train", "--epochs", "1", "--data"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(dir.join("m.onnx"))
+        .output()
+        .expect("running the trainer");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("train-images-idx3-ubyte"), "{err}");
+}
+
+#[test]
+fn eval_reports_a_corrupt_model() {
+    let dir = out_dir("corrupt");
+    let model = dir.join("bad.onnx");
+    std::fs::write(&model, b"this is not an onnx file").expect("writing");
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .arg("eval")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(data_dir())
+        .output()
+        .expect("running the trainer");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loading the ONNX model"), "{err}");
+}
