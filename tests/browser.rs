@@ -18,7 +18,7 @@ use fantoccini::actions::{
 };
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use support::digits::{self, Drawing, Placement, PLACEMENTS};
 use support::{Chromedriver, StaticServer};

@@ -122,7 +122,7 @@ async fn serve_one(mut stream: TcpStream, root: &Path) -> io::Result<()> {
     let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     let file = resolve(root, path);
     let body = match (&file, method) {
-        (Some(f), "GET" | "HEAD") => tokio::fs::read(f).await.ok(),
+        (Some(f), "GET" | "HEAD") => std::fs::read(f).ok(),
         _ => None,
     };
     let response = match (body, file) {
