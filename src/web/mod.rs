@@ -188,18 +188,6 @@ impl App {
         state.frame();
     }
 
-    /// Lets a test or a caller change the drawing directly, then marks everything stale.
-    pub fn with_sketch<R>(&self, f: impl FnOnce(&mut Sketch) -> R) -> R {
-        let r = {
-            let mut state = self.state.borrow_mut();
-            let r = f(&mut state.sketch);
-            state.mark_dirty();
-            r
-        };
-        self.request_frame();
-        r
-    }
-
     /// Whether the model loaded.
     pub fn model_ready(&self) -> bool {
         self.state.borrow().classifier.is_some()
