@@ -118,7 +118,10 @@ impl Classifier {
 
     /// Probabilities for any number of images, run in chunks of the plan's batch size (the
     /// last chunk is padded with blank images, whose results are dropped).
-    pub fn predict_batch(&self, images: &[MnistImage]) -> Result<Vec<Probabilities>, ClassifierError> {
+    pub fn predict_batch(
+        &self,
+        images: &[MnistImage],
+    ) -> Result<Vec<Probabilities>, ClassifierError> {
         let mut result = Vec::with_capacity(images.len());
         let mut input = vec![0f32; self.batch * PIXELS];
         for chunk in images.chunks(self.batch) {
@@ -143,7 +146,8 @@ impl Classifier {
                 });
             }
             let values = output
-                .as_slice::<f32>()
+                .try_as_plain_ram()
+                .and_then(|view| view.as_slice::<f32>())
                 .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
             for row in values.chunks_exact(CLASSES).take(chunk.len()) {
                 let mut p = [0f32; CLASSES];

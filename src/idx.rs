@@ -159,12 +159,7 @@ fn read_u32(r: &mut dyn Read, path: &Path, what: &str) -> Result<u32, IdxError> 
     Ok(u32::from_be_bytes(b))
 }
 
-fn read_header(
-    r: &mut dyn Read,
-    path: &Path,
-    magic: u32,
-    kind: &str,
-) -> Result<usize, IdxError> {
+fn read_header(r: &mut dyn Read, path: &Path, magic: u32, kind: &str) -> Result<usize, IdxError> {
     let found = read_u32(r, path, "the header")?;
     if found != magic {
         return Err(IdxError::Corrupt {
@@ -224,7 +219,8 @@ mod tests {
     use std::io::Write;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("mathsketch-idx-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("mathsketch-idx-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         dir
@@ -241,7 +237,10 @@ mod tests {
         v.extend(count.to_be_bytes());
         v.extend(rows.to_be_bytes());
         v.extend(28u32.to_be_bytes());
-        v.extend(std::iter::repeat_n(7u8, count as usize * rows as usize * 28));
+        v.extend(std::iter::repeat_n(
+            7u8,
+            count as usize * rows as usize * 28,
+        ));
         v
     }
 
@@ -267,7 +266,10 @@ mod tests {
     fn missing_file_names_it() {
         let dir = temp_dir("missing");
         let err = load_train(&dir).expect_err("nothing there");
-        assert!(err.to_string().contains("train-images-idx3-ubyte.gz"), "{err}");
+        assert!(
+            err.to_string().contains("train-images-idx3-ubyte.gz"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -294,6 +296,9 @@ mod tests {
 
         write(&dir, "t10k-images-idx3-ubyte.gz", b"not gzip at all");
         let err = load_test(&dir).expect_err("bad gzip");
-        assert!(err.to_string().contains("t10k-images-idx3-ubyte.gz"), "{err}");
+        assert!(
+            err.to_string().contains("t10k-images-idx3-ubyte.gz"),
+            "{err}"
+        );
     }
 }

@@ -16,7 +16,9 @@ fn card_accuracy() -> f64 {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist.json");
     let card: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("model card")).expect("JSON");
-    card["test_accuracy_tract"].as_f64().expect("test_accuracy_tract in the card")
+    card["test_accuracy_tract"]
+        .as_f64()
+        .expect("test_accuracy_tract in the card")
 }
 
 fn accuracy(classifier: &Classifier, images: &[MnistImage], labels: &[u8]) -> f64 {
@@ -37,8 +39,14 @@ fn classifier_reaches_the_card_accuracy_on_mnist_test() {
     let images: Vec<MnistImage> = test.images.iter().map(MnistImage::from_u8).collect();
     let acc = accuracy(&classifier, &images, &test.labels);
     let expected = card_accuracy();
-    println!("MNIST test accuracy through the runtime Classifier: {:.2}%", 100.0 * acc);
-    assert!(acc + 1e-9 >= expected, "accuracy {acc} below the card's {expected}");
+    println!(
+        "MNIST test accuracy through the runtime Classifier: {:.2}%",
+        100.0 * acc
+    );
+    assert!(
+        acc + 1e-9 >= expected,
+        "accuracy {acc} below the card's {expected}"
+    );
 
     // Batch 1 (what the page runs) gives the same answers as the batched plan.
     let single = Classifier::embedded().expect("embedded model loads");

@@ -64,7 +64,9 @@ const GRID: usize = 5;
 impl Augment {
     /// Writes an augmented copy of `src` (values in [0, 1]) into `dst`.
     pub fn apply(&self, src: &[f32; PIXELS], dst: &mut [f32; PIXELS], rng: &mut impl Rng) {
-        let angle = rng.random_range(-self.max_rotation_deg..=self.max_rotation_deg).to_radians();
+        let angle = rng
+            .random_range(-self.max_rotation_deg..=self.max_rotation_deg)
+            .to_radians();
         let scale = rng.random_range(self.scale.0..=self.scale.1);
         // A little independent stretch per axis: people's digits are not all the same aspect.
         let stretch = rng.random_range(0.92f32..=1.08);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::augment::Augment;
-use crate::export::{OPSET, INPUT_NAME, OUTPUT_NAME};
+use crate::export::{INPUT_NAME, OPSET, OUTPUT_NAME};
 use crate::model::CHANNELS;
 use crate::train::{TrainOptions, PARITY_IMAGES};
 
@@ -44,7 +44,10 @@ pub struct ModelCard {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl ModelCard {
@@ -94,7 +97,9 @@ impl ModelCard {
             training_wall_seconds: (training_wall_seconds * 10.0).round() / 10.0,
             machine: format!(
                 "{} cores, AdamW on burn's Flex CPU backend",
-                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
             ),
             validation_accuracy,
             test_accuracy_framework,

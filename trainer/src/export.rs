@@ -40,7 +40,7 @@ pub struct Weights {
 
 fn values<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>> {
     t.into_data()
-        .to_vec::<f32>()
+        .try_to_vec::<f32>()
         .map_err(|e| anyhow::anyhow!("reading {what}: {e:?}"))
 }
 
@@ -50,7 +50,10 @@ pub fn fold(model: &DigitNet) -> Result<Weights> {
     for (i, (block, w)) in model.blocks.iter().zip(CHANNELS.windows(2)).enumerate() {
         let (cin, cout) = (w[0], w[1]);
         let weight = values(block.conv.weight.val(), &format!("conv {i} weight"))?;
-        ensure!(weight.len() == cout * cin * 9, "conv {i}: unexpected weight size");
+        ensure!(
+            weight.len() == cout * cin * 9,
+            "conv {i}: unexpected weight size"
+        );
         let gamma = values(block.norm.gamma.val(), "bn gamma")?;
         let beta = values(block.norm.beta.val(), "bn beta")?;
         let mean = values(block.norm.running_mean.value(), "bn mean")?;
@@ -116,7 +119,13 @@ fn int(name: &str, v: i64) -> pb::AttributeProto {
     }
 }
 
-fn node(op: &str, name: &str, inputs: &[&str], output: &str, attrs: Vec<pb::AttributeProto>) -> pb::NodeProto {
+fn node(
+    op: &str,
+    name: &str,
+    inputs: &[&str],
+    output: &str,
+    attrs: Vec<pb::AttributeProto>,
+) -> pb::NodeProto {
     pb::NodeProto {
         op_type: op.into(),
         name: name.into(),
@@ -153,13 +162,21 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> pb::ValueInfoProto {
 
 /// Builds the ONNX model: `image float32 [N,1,28,28]` in [0,1] -> `probabilities float32 [N,10]`.
 pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
-    ensure!(w.convs.len() == POOL_AFTER.len(), "expected {} convolutions", POOL_AFTER.len());
+    ensure!(
+        w.convs.len() == POOL_AFTER.len(),
+        "expected {} convolutions",
+        POOL_AFTER.len()
+    );
     let mut nodes = Vec::new();
     let mut inits = Vec::new();
     let mut x = INPUT_NAME.to_string();
     for (i, (conv, pool)) in w.convs.iter().zip(POOL_AFTER).enumerate() {
         let (wn, bn) = (format!("conv{i}.weight"), format!("conv{i}.bias"));
-        inits.push(tensor(&wn, &[conv.channels_out, conv.channels_in, 3, 3], &conv.weight));
+        inits.push(tensor(
+            &wn,
+            &[conv.channels_out, conv.channels_in, 3, 3],
+            &conv.weight,
+        ));
         inits.push(tensor(&bn, &[conv.channels_out], &conv.bias));
         let c = format!("conv{i}");
         nodes.push(node(
@@ -189,9 +206,18 @@ pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
         }
     }
     nodes.push(node("GlobalAveragePool", "gap", &[&x], "gap", vec![]));
-    nodes.push(node("Flatten", "flatten", &["gap"], "features", vec![int("axis", 1)]));
+    nodes.push(node(
+        "Flatten",
+        "flatten",
+        &["gap"],
+        "features",
+        vec![int("axis", 1)],
+    ));
     let features = CHANNELS[CHANNELS.len() - 1];
-    ensure!(w.head_weight.len() == features * CLASSES, "head weight size");
+    ensure!(
+        w.head_weight.len() == features * CLASSES,
+        "head weight size"
+    );
     inits.push(tensor("head.weight", &[features, CLASSES], &w.head_weight));
     inits.push(tensor("head.bias", &[CLASSES], &w.head_bias));
     nodes.push(node(
@@ -201,7 +227,13 @@ pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
         "logits",
         vec![],
     ));
-    nodes.push(node("Softmax", "softmax", &["logits"], OUTPUT_NAME, vec![int("axis", 1)]));
+    nodes.push(node(
+        "Softmax",
+        "softmax",
+        &["logits"],
+        OUTPUT_NAME,
+        vec![int("axis", 1)],
+    ));
 
     let model = pb::ModelProto {
         ir_version: IR_VERSION,

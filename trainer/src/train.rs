@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, ensure, Context, Result};
-use burn::module::AutodiffModule;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
@@ -77,7 +76,7 @@ fn probabilities(model: &DigitNet, images: &[[f32; PIXELS]], device: &Device) ->
         let p = burn::tensor::activation::softmax(logits, 1);
         out.extend(
             p.into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .map_err(|e| anyhow::anyhow!("reading probabilities: {e:?}"))?,
         );
     }
@@ -137,9 +136,7 @@ pub fn run(opts: &TrainOptions) -> Result<ModelCard> {
     let device = Device::flex().autodiff();
     device.seed(opts.seed);
     let mut model = DigitNet::new(&device);
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(WEIGHT_DECAY)
-        .init();
+    let mut optim = AdamWConfig::new().with_weight_decay(WEIGHT_DECAY).init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let augment = Augment::default();
 
@@ -175,17 +172,26 @@ pub fn run(opts: &TrainOptions) -> Result<ModelCard> {
             batch.par_iter_mut().zip(chunk).for_each(|(dst, &i)| {
                 augment.apply(&images[i], dst, &mut image_rng(opts.seed, epoch, i));
             });
-            let labels: Vec<i64> = chunk.iter().map(|&i| i64::from(train_set.labels[i])).collect();
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [chunk.len()]), &device);
+            let labels: Vec<i64> = chunk
+                .iter()
+                .map(|&i| i64::from(train_set.labels[i]))
+                .collect();
+            let targets = Tensor::<1, Int>::from_data(
+                TensorData::new(labels.clone(), [chunk.len()]),
+                &device,
+            );
             let logits = model.forward(batch_tensor(batch, &device));
             let loss = loss_fn.forward(logits.clone(), targets);
             let loss_value: f32 = loss.clone().into_scalar();
             if !loss_value.is_finite() {
-                bail!("training diverged: loss is {loss_value} at epoch {} step {step}", epoch + 1);
+                bail!(
+                    "training diverged: loss is {loss_value} at epoch {} step {step}",
+                    epoch + 1
+                );
             }
             let logits = logits
                 .into_data()
-                .to_vec::<f32>()
+                .try_to_vec::<f32>()
                 .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
             correct += logits
                 .chunks_exact(10)
@@ -228,7 +234,8 @@ pub fn run(opts: &TrainOptions) -> Result<ModelCard> {
     let num_params = model.num_params();
     let onnx = export::to_onnx(&export::fold(&model)?)?;
     if let Some(parent) = opts.out.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     std::fs::write(&opts.out, &onnx).with_context(|| format!("writing {}", opts.out.display()))?;
 
@@ -252,7 +259,10 @@ pub fn run(opts: &TrainOptions) -> Result<ModelCard> {
         write_f32(&dir.join("framework.f32"), &burn_probs)?;
     }
 
-    let burn_test_accuracy = accuracy(&probabilities(&model, &test_images, &device)?, &test_set.labels);
+    let burn_test_accuracy = accuracy(
+        &probabilities(&model, &test_images, &device)?,
+        &test_set.labels,
+    );
     let report = eval::evaluate(&onnx, &test_set)?;
     let card = ModelCard::new(
         &opts.out,

@@ -23,11 +23,21 @@ fn out_dir(name: &str) -> PathBuf {
 fn train(dir: &Path, parity: bool) -> Vec<u8> {
     let model = dir.join("model.onnx");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trainer"));
-    cmd.args(["train", "--seed", "7", "--epochs", "1", "--limit", "4000", "--validation", "1000"])
-        .arg("--data")
-        .arg(data_dir())
-        .arg("--out")
-        .arg(&model);
+    cmd.args([
+        "train",
+        "--seed",
+        "7",
+        "--epochs",
+        "1",
+        "--limit",
+        "4000",
+        "--validation",
+        "1000",
+    ])
+    .arg("--data")
+    .arg(data_dir())
+    .arg("--out")
+    .arg(&model);
     if parity {
         cmd.arg("--parity-dump").arg(dir.join("parity"));
     }
@@ -45,7 +55,10 @@ fn short_run_exports_standard_deterministic_onnx() {
     let first_dir = out_dir("first");
     let first = train(&first_dir, true);
     let second = train(&out_dir("second"), false);
-    assert!(first == second, "same seed and data gave different ONNX bytes");
+    assert!(
+        first == second,
+        "same seed and data gave different ONNX bytes"
+    );
 
     // The card is written beside the model and describes it.
     let card: serde_json::Value = serde_json::from_slice(
@@ -55,7 +68,10 @@ fn short_run_exports_standard_deterministic_onnx() {
     assert_eq!(card["size_bytes"], first.len());
     assert!(card["parity_max_abs_diff"].as_f64().expect("parity figure") <= 1e-4);
     // Even a short run learns something: far above the 10 % of guessing.
-    assert!(card["test_accuracy_tract"].as_f64().expect("accuracy") > 0.6, "{card}");
+    assert!(
+        card["test_accuracy_tract"].as_f64().expect("accuracy") > 0.6,
+        "{card}"
+    );
 
     // `trainer eval` runs the exported file through tract and prints a confusion matrix.
     let eval = Command::new(env!("CARGO_BIN_EXE_trainer"))
@@ -67,8 +83,15 @@ fn short_run_exports_standard_deterministic_onnx() {
         .output()
         .expect("running trainer eval");
     let text = String::from_utf8_lossy(&eval.stdout);
-    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
-    assert!(text.contains("confusion matrix") && text.contains("test accuracy (tract)"), "{text}");
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    assert!(
+        text.contains("confusion matrix") && text.contains("test accuracy (tract)"),
+        "{text}"
+    );
 
     // The reference checker and onnxruntime, from the test-only Python venv.
     let python = std::env::var("MATHSKETCH_PYTHON").expect(
