@@ -52,9 +52,11 @@ fn thin(mut m: Mask) -> Mask {
                     let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
                     let (n, e, s, w) = (p[0], p[2], p[4], p[6]);
                     let keep = if step == 0 {
-                        (n && e && s) || (e && s && w)
+                        // P2·P4·P6 ≠ 0 or P4·P6·P8 ≠ 0
+                        e && s && (n || w)
                     } else {
-                        (n && e && w) || (n && s && w)
+                        // P2·P4·P8 ≠ 0 or P2·P6·P8 ≠ 0
+                        n && w && (e || s)
                     };
                     if (2..=6).contains(&b) && a == 1 && !keep {
                         remove.push(y as usize * SIDE + x as usize);
@@ -73,7 +75,10 @@ fn thin(mut m: Mask) -> Mask {
 }
 
 /// Skeleton edges (8-connectivity, diagonals only where no orthogonal path exists) with lengths.
-fn edges(sk: &Mask) -> Vec<((i32, i32), (i32, i32), f32)> {
+/// A skeleton edge: two pixel positions and the distance between them.
+type Edge = ((i32, i32), (i32, i32), f32);
+
+fn edges(sk: &Mask) -> Vec<Edge> {
     let mut out = Vec::new();
     for y in 0..SIDE as i32 {
         for x in 0..SIDE as i32 {
