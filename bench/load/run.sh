@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Bounded load benchmark of mathsketch-server on loopback, with Debian's nginx serving the
+# same dist/ in the same run as the baseline. Prints requests/s, p99 latency and errors for
+# a hashed asset, index.html and POST /api/predict (a 28x28 MNIST PNG), the ratio to nginx,
+# and the server's resident memory before and after the load.
+#
+#   bash bench/load/run.sh            # needs dist/ (trunk build --release) and MNIST data
+#
+# Bounded: 5 wrk runs of BENCH_SECONDS (default 4 s) each, plus 1 s warm-ups, ~27 s of load
+# in all, then everything it started is stopped. Only 127.0.0.1 is ever a target.
+# Env: BENCH_SECONDS, BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 2),
+#      MATHSKETCH_DIST, MATHSKETCH_MNIST_DIR.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mathsketch/target}"
+DIST="$(realpath "${MATHSKETCH_DIST:-$ROOT/dist}")"
+MNIST="${MATHSKETCH_MNIST_DIR:-$ROOT/../shared/data/mnist}"
+SECONDS_EACH="${BENCH_SECONDS:-4}"
+CONNS="${BENCH_CONNECTIONS:-32}"
+THREADS="${BENCH_THREADS:-2}"
+if ((SECONDS_EACH > 5)); then
+    echo "BENCH_SECONDS is capped at 5 so the run stays under 30 s of load" >&2
+    SECONDS_EACH=5
+fi
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+[[ -f "$DIST/index.html" ]] || { log "no $DIST/index.html: run 'trunk build --release' first"; exit 1; }
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+    if [[ $(id -u) -eq 0 ]]; then
+        log "installing wrk and nginx (Debian packages)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null
+    else
+        log "needs wrk and nginx: apt-get install -y wrk nginx"
+        exit 1
+    fi
+fi
+
+log "building mathsketch-server (release)"
+nice -n 10 cargo build --release --locked -p mathsketch-server -q
+BIN="$CARGO_TARGET_DIR/release/mathsketch-server"
+
+TMP="$(mktemp -d -t mathsketch-bench.XXXXXX)"
+SERVER_PID=""
+NGINX_PID=""
+cleanup() {
+    # Only the two processes this script started, by pid.
+    [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [[ -n "$NGINX_PID" ]] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+python3 "$ROOT/bench/load/mnist-png.py" "$MNIST" "$TMP/digit.png"
+cat >"$TMP/predict.lua" <<LUA
+local f = assert(io.open("$TMP/digit.png", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "image/png"
+LUA
+
+# The hashed JS glue (not the multi-megabyte wasm, which would measure memcpy, not serving).
+ASSET="$(cd "$DIST" && ls -- *.js | grep -E -- '-[0-9a-f]{8,}\.js$' | head -1)"
+[[ -n "$ASSET" ]] || { log "no hashed .js in $DIST"; exit 1; }
+
+SERVER_PORT="$(free_port)"
+RUST_LOG=info "$BIN" --addr "127.0.0.1:$SERVER_PORT" --dist "$DIST" >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+
+NGINX_PORT="$(free_port)"
+mkdir -p "$TMP/nginx"
+cat >"$TMP/nginx.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    include /etc/nginx/mime.types;
+    types { application/wasm wasm; application/manifest+json webmanifest; }
+    access_log $TMP/nginx/access.log;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $DIST;
+        index index.html;
+    }
+}
+NGINX
+nginx -c "$TMP/nginx.conf" -p "$TMP/nginx" &
+NGINX_PID=$!
+
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$SERVER_PORT/healthz" >/dev/null 2>&1 \
+        && curl -fs "http://127.0.0.1:$NGINX_PORT/index.html" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fs "http://127.0.0.1:$SERVER_PORT/healthz" | grep -q '"model":true' \
+    || log "warning: the server has no model; /api/predict will fail"
+
+# wrk_run NAME URL [LUA]: prints "req/s p99_ms errors" for one bounded run.
+wrk_run() {
+    local url="$2" script=()
+    [[ $# -ge 3 ]] && script=(-s "$3")
+    wrk -t"$THREADS" -c"$CONNS" -d1s "${script[@]}" "$url" >/dev/null 2>&1 # warm-up
+    local out
+    out="$(wrk -t"$THREADS" -c"$CONNS" -d"${SECONDS_EACH}s" --timeout 2s --latency "${script[@]}" "$url")"
+    echo "$out" >"$TMP/wrk-$1.txt"
+    local rps p99 non2xx sock
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' <<<"$out")"
+    non2xx="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")"
+    sock="$(awk '/Socket errors:/ {gsub(",",""); print $4+$6+$8+$10}' <<<"$out")"
+    echo "$rps $p99 $(( ${non2xx:-0} + ${sock:-0} ))"
+}
+
+RSS_BEFORE="$(rss_kib "$SERVER_PID")"
+START=$(date +%s)
+log "load: ${SECONDS_EACH}s per run, $CONNS connections, $THREADS wrk threads, asset $ASSET"
+read -r N_ASSET_RPS N_ASSET_P99 N_ASSET_ERR < <(wrk_run nginx-asset "http://127.0.0.1:$NGINX_PORT/$ASSET")
+read -r S_ASSET_RPS S_ASSET_P99 S_ASSET_ERR < <(wrk_run server-asset "http://127.0.0.1:$SERVER_PORT/$ASSET")
+read -r N_INDEX_RPS N_INDEX_P99 N_INDEX_ERR < <(wrk_run nginx-index "http://127.0.0.1:$NGINX_PORT/index.html")
+read -r S_INDEX_RPS S_INDEX_P99 S_INDEX_ERR < <(wrk_run server-index "http://127.0.0.1:$SERVER_PORT/index.html")
+read -r S_PRED_RPS S_PRED_P99 S_PRED_ERR < <(wrk_run server-predict "http://127.0.0.1:$SERVER_PORT/api/predict" "$TMP/predict.lua")
+ELAPSED=$(($(date +%s) - START))
+RSS_AFTER="$(rss_kib "$SERVER_PID")"
+PRED_SAMPLE="$(curl -fs -H 'Content-Type: image/png' --data-binary @"$TMP/digit.png" "http://127.0.0.1:$SERVER_PORT/api/predict" || echo '(failed)')"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+echo
+echo "MathSketch load benchmark: $(nproc) cores, loopback, wrk -t$THREADS -c$CONNS -d${SECONDS_EACH}s, ${ELAPSED}s of load"
+printf '%-34s %12s %10s %8s %14s\n' "target" "req/s" "p99 ms" "errors" "vs nginx"
+printf '%-34s %12s %10s %8s %14s\n' "nginx  /$ASSET" "$N_ASSET_RPS" "$N_ASSET_P99" "$N_ASSET_ERR" ""
+printf '%-34s %12s %10s %8s %14s\n' "server /$ASSET" "$S_ASSET_RPS" "$S_ASSET_P99" "$S_ASSET_ERR" "$(ratio "$S_ASSET_RPS" "$N_ASSET_RPS")x"
+printf '%-34s %12s %10s %8s %14s\n' "nginx  /index.html" "$N_INDEX_RPS" "$N_INDEX_P99" "$N_INDEX_ERR" ""
+printf '%-34s %12s %10s %8s %14s\n' "server /index.html" "$S_INDEX_RPS" "$S_INDEX_P99" "$S_INDEX_ERR" "$(ratio "$S_INDEX_RPS" "$N_INDEX_RPS")x"
+printf '%-34s %12s %10s %8s %14s\n' "server POST /api/predict (28x28)" "$S_PRED_RPS" "$S_PRED_P99" "$S_PRED_ERR" ""
+echo "server RSS: before ${RSS_BEFORE} KiB, after ${RSS_AFTER} KiB ($(awk -v a="$RSS_AFTER" -v b="$RSS_BEFORE" 'BEGIN { printf "%+.1f%%", (a - b) * 100 / b }'))"
+echo "sample prediction: $PRED_SAMPLE"
+echo "server log lines: $(wc -l <"$TMP/server.log") (one per request, RUST_LOG=info)"

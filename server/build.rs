@@ -1,0 +1,155 @@
+//! Embeds the trunk output (`dist/`, or `$MATHSKETCH_DIST`) into the server binary, with
+//! brotli and gzip variants compressed here, once, at the highest levels, so the server
+//! never compresses per request and deploying is copying one file.
+//!
+//! Without a dist directory the server still compiles, with an empty embedded site and a
+//! warning (it then needs `--dist`): `cargo test --workspace` must work before `trunk build`.
+
+use std::env;
+use std::error::Error;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+#[path = "src/compress.rs"]
+#[allow(dead_code)]
+mod compress;
+
+/// Refuse absurd inputs early: the binary would be unwieldy and the build slow.
+const MAX_SITE_BYTES: u64 = 256 << 20;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/compress.rs");
+    println!("cargo:rerun-if-env-changed=MATHSKETCH_DIST");
+
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
+    let workspace = manifest_dir
+        .parent()
+        .ok_or("server/ has no parent")?
+        .to_path_buf();
+    // A relative MATHSKETCH_DIST means the same as in scripts/: relative to the repo root.
+    let dist = match env::var_os("MATHSKETCH_DIST") {
+        Some(d) if !d.is_empty() => workspace.join(d),
+        _ => workspace.join("dist"),
+    };
+    // Cargo re-runs this script when anything below the directory changes (or when it
+    // appears, if it does not exist yet).
+    println!("cargo:rerun-if-changed={}", dist.display());
+
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("no OUT_DIR")?);
+    let site_dir = out_dir.join("site");
+    if site_dir.exists() {
+        fs::remove_dir_all(&site_dir)?;
+    }
+    fs::create_dir_all(&site_dir)?;
+
+    let mut files = Vec::new();
+    if dist.join("index.html").is_file() {
+        collect(&dist, &dist, &mut files)?;
+        files.sort();
+    } else {
+        println!(
+            "cargo:warning=no trunk output at {} (run `trunk build --release` first): \
+             the server is built with an empty embedded site and needs --dist DIR",
+            dist.display()
+        );
+    }
+
+    let total: u64 = files
+        .iter()
+        .map(|(_, p)| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    if total > MAX_SITE_BYTES {
+        return Err(format!(
+            "{} holds {total} bytes, over the {MAX_SITE_BYTES} limit",
+            dist.display()
+        )
+        .into());
+    }
+
+    let mut code = String::from("&[\n");
+    for (i, (rel, path)) in files.iter().enumerate() {
+        let raw = fs::read(path)?;
+        let mtime = fs::metadata(path)?
+            .modified()?
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let raw_name = format!("{i}.raw");
+        fs::write(site_dir.join(&raw_name), &raw)?;
+        let (mut br, mut gz) = (None, None);
+        if compress::compressible(rel) {
+            if let Some(v) =
+                compress::keep_if_smaller(compress::brotli(&raw, brotli_quality())?, raw.len())
+            {
+                let name = format!("{i}.br");
+                fs::write(site_dir.join(&name), v)?;
+                br = Some(name);
+            }
+            if let Some(v) = compress::keep_if_smaller(compress::gzip(&raw, 9)?, raw.len()) {
+                let name = format!("{i}.gz");
+                fs::write(site_dir.join(&name), v)?;
+                gz = Some(name);
+            }
+        }
+        let include =
+            |name: &str| format!("include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))");
+        let opt = |name: &Option<String>| match name {
+            Some(n) => format!("Some({})", include(n)),
+            None => "None".to_string(),
+        };
+        writeln!(
+            code,
+            "    crate::site::EmbeddedFile {{ path: {rel:?}, raw: {}, brotli: {}, gzip: {}, mtime: {mtime} }},",
+            include(&raw_name),
+            opt(&br),
+            opt(&gz),
+        )?;
+    }
+    code.push_str("]\n");
+    fs::write(out_dir.join("embedded_site.rs"), code)?;
+    fs::write(
+        out_dir.join("embedded_from.txt"),
+        dist.display().to_string(),
+    )?;
+    Ok(())
+}
+
+/// Brotli level for the embedded site; `MATHSKETCH_BROTLI_QUALITY` lowers it for quick builds
+/// (build scripts are unoptimised unless the workspace profile says otherwise).
+fn brotli_quality() -> u32 {
+    println!("cargo:rerun-if-env-changed=MATHSKETCH_BROTLI_QUALITY");
+    env::var("MATHSKETCH_BROTLI_QUALITY")
+        .ok()
+        .and_then(|q| q.parse().ok())
+        .map(|q: u32| q.min(11))
+        .unwrap_or(11)
+}
+
+/// Regular files under `dir`, as (URL path relative to the site root, file path). Symlinks
+/// are skipped: the embedded site is exactly the files trunk wrote, nothing they point to.
+fn collect(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf)>,
+) -> Result<(), Box<dyn Error>> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let path = entry.path();
+        if ty.is_dir() {
+            collect(root, &path, out)?;
+        } else if ty.is_file() {
+            let rel = path.strip_prefix(root)?;
+            let rel = rel
+                .to_str()
+                .ok_or_else(|| format!("non-UTF-8 file name in the site: {}", path.display()))?
+                .replace('\\', "/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
