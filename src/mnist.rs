@@ -54,6 +54,10 @@ const CENTRE: f64 = SIDE as f64 / 2.0;
 /// leave well under 0.01 px at 3 renders of a 28×28 frame in total.
 const COM_PASSES: usize = 2;
 
+/// Consecutive stroke points closer than this (in output pixels) are merged when drawing:
+/// invisible at 28×28, and keeps dense scribbles cheap enough for every animation frame.
+const MIN_STEP: f32 = 0.1;
+
 /// Bitmap inputs whose ink contrast (in 0..255 levels) stays below this are blank: sensor
 /// noise and JPEG ringing on empty paper stay well below it.
 const MIN_CONTRAST: f32 = 24.0;
@@ -442,16 +446,25 @@ impl Normaliser {
         };
         let radius = PEN_DIAMETER / 2.0;
         for stroke in s.strokes() {
-            let pts = stroke.points();
-            if let [only] = pts {
-                self.raster
-                    .draw_disc(map(only.x, only.y), radius, PEN_FEATHER);
+            let Some((first, rest)) = stroke.points().split_first() else {
+                continue;
+            };
+            let mut last = map(first.x, first.y);
+            if rest.is_empty() {
+                self.raster.draw_disc(last, radius, PEN_FEATHER);
             }
-            for pair in pts.windows(2) {
-                if let [a, b] = pair {
-                    self.raster
-                        .draw_capsule(map(a.x, a.y), map(b.x, b.y), radius, PEN_FEATHER);
+            for (i, p) in rest.iter().enumerate() {
+                let q = map(p.x, p.y);
+                // Dense input (fast pointer sampling, long scribbles) gives many points closer
+                // than a fraction of an output pixel; segment cost is per point, so merge them.
+                // The drawn path stays within MIN_STEP of every point, i.e. intensities move by
+                // at most MIN_STEP; the stroke's last point is always reached.
+                let (dx, dy) = (q[0] - last[0], q[1] - last[1]);
+                if dx * dx + dy * dy < MIN_STEP * MIN_STEP && i + 1 < rest.len() {
+                    continue;
                 }
+                self.raster.draw_capsule(last, q, radius, PEN_FEATHER);
+                last = q;
             }
         }
     }
