@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let (mut br, mut gz) = (None, None);
         if compress::compressible(rel) {
             if let Some(v) =
-                compress::keep_if_smaller(compress::brotli(&raw, brotli_quality())?, raw.len())
+                compress::keep_if_smaller(compress::brotli(&raw, brotli_quality(raw.len()))?, raw.len())
             {
                 let name = format!("{i}.br");
                 fs::write(site_dir.join(&name), v)?;
@@ -118,15 +118,22 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// Brotli level for the embedded site; `MATHSKETCH_BROTLI_QUALITY` lowers it for quick builds
-/// (build scripts are unoptimised unless the workspace profile says otherwise).
-fn brotli_quality() -> u32 {
+/// Brotli level for one file of the embedded site. Build scripts and their dependencies are
+/// compiled without optimisation, where level 11 takes minutes for a multi-megabyte wasm;
+/// lower levels are many times faster for a few percent more bytes. Small files get 11,
+/// up to 4 MiB 9, the (>10 MB) wasm 6.
+/// `MATHSKETCH_BROTLI_QUALITY` sets one level for all.
+fn brotli_quality(len: usize) -> u32 {
     println!("cargo:rerun-if-env-changed=MATHSKETCH_BROTLI_QUALITY");
     env::var("MATHSKETCH_BROTLI_QUALITY")
         .ok()
         .and_then(|q| q.parse().ok())
         .map(|q: u32| q.min(11))
-        .unwrap_or(11)
+        .unwrap_or(match len {
+            0..=524_288 => 11,
+            524_289..=4_194_304 => 9,
+            _ => 6,
+        })
 }
 
 /// Regular files under `dir`, as (URL path relative to the site root, file path). Symlinks

@@ -140,7 +140,7 @@ async fn wait_true(client: &Client, script: &str, timeout: Duration, what: &str)
             return;
         }
         if Instant::now() > deadline {
-            let state = js(client, "return {status: document.getElementById('status')?.textContent, badge: document.getElementById('net-status')?.outerHTML, errors: window.mathsketchErrors, controller: !!navigator.serviceWorker?.controller}").await;
+            let state = js(client, "return {status: document.getElementById('status')?.textContent, badge: document.getElementById('net-status')?.outerHTML, prediction: document.getElementById('prediction')?.textContent, strokes: document.getElementById('pad')?.dataset.strokes, errors: window.mathsketchErrors, controller: !!navigator.serviceWorker?.controller}").await;
             panic!("timed out waiting for {what}; page state: {state}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
