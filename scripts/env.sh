@@ -12,7 +12,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$MS_CACHE/target}"
 # older system wasm-opt, since trunk takes the first one on PATH.
 export PATH="$MS_ROOT/tools/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export MATHSKETCH_DIST="${MATHSKETCH_DIST:-$MS_ROOT/dist}"
-export MATHSKETCH_VENV="${MATHSKETCH_VENV:-$MS_ROOT/.venv}"
+# Kept in the cache (not the checkout) so CI's fresh clones on this machine reuse it.
+export MATHSKETCH_VENV="${MATHSKETCH_VENV:-$MS_CACHE/venv}"
+# The trainer is its own workspace with its own lockfile; its own target dir keeps its builds
+# from contending with the runtime's for cargo's directory lock.
+export MS_TRAINER_TARGET="${MS_TRAINER_TARGET:-$MS_CACHE/trainer-target}"
 export MATHSKETCH_PYTHON="${MATHSKETCH_PYTHON:-$MATHSKETCH_VENV/bin/python}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
 

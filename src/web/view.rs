@@ -68,9 +68,15 @@ impl View {
         for (digit, (bar, &p)) in self.bars.iter().zip(probs.as_array().iter()).enumerate() {
             bar.set(p, digit == top);
         }
-        self.timing.set_text_content(Some(&format!(
-            "inference {infer_ms:.2} ms · on this device"
-        )));
+        // Browsers coarsen performance.now() (to 0.1 ms without cross-origin isolation), so
+        // a fast model can measure 0: say "under 0.1 ms" rather than a false "0.00 ms".
+        let took = if infer_ms < 0.1 {
+            "under 0.1 ms".to_owned()
+        } else {
+            format!("{infer_ms:.1} ms")
+        };
+        self.timing
+            .set_text_content(Some(&format!("inference {took} · on this device")));
     }
 
     /// The empty pad: no digit, no confidence, all bars at zero.
