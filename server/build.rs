@@ -82,9 +82,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         fs::write(site_dir.join(&raw_name), &raw)?;
         let (mut br, mut gz) = (None, None);
         if compress::compressible(rel) {
-            if let Some(v) =
-                compress::keep_if_smaller(compress::brotli(&raw, brotli_quality(raw.len()))?, raw.len())
-            {
+            if let Some(v) = compress::keep_if_smaller(
+                compress::brotli(&raw, brotli_quality(raw.len()))?,
+                raw.len(),
+            ) {
                 let name = format!("{i}.br");
                 fs::write(site_dir.join(&name), v)?;
                 br = Some(name);

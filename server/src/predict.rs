@@ -366,7 +366,10 @@ fn from_strokes(body: &[u8]) -> Result<MnistImage, ApiError> {
                     p.len()
                 )));
             };
-            if ![x, y].iter().all(|c| c.is_finite() && c.abs() <= MAX_COORDINATE) {
+            if ![x, y]
+                .iter()
+                .all(|c| c.is_finite() && c.abs() <= MAX_COORDINATE)
+            {
                 return Err(unprocessable(format!(
                     "stroke {i}, point {j}: coordinates must be finite and within ±{MAX_COORDINATE:e}, got [{}, {}]",
                     x, y

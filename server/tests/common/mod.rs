@@ -314,7 +314,10 @@ pub fn fixture() -> Fixture {
     .unwrap();
     std::fs::write(
         site.join("manifest.webmanifest"),
-        format!("{{\"name\": \"fixture\", \"description\": \"{}\", \"icons\": []}}\n", "a fixture ".repeat(20)),
+        format!(
+            "{{\"name\": \"fixture\", \"description\": \"{}\", \"icons\": []}}\n",
+            "a fixture ".repeat(20)
+        ),
     )
     .unwrap();
     std::fs::write(
