@@ -94,7 +94,7 @@ fn main() -> Result<()> {
     let Some(config) = parse_args()? else {
         return Ok(());
     };
-    init_tracing();
+    let _log_guard = init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -102,16 +102,25 @@ fn main() -> Result<()> {
         .block_on(serve(config))
 }
 
-fn init_tracing() {
+/// Logs go to stderr through a background writer thread: request handlers only queue a
+/// line, and the thread writes them in batches, so logging every request costs no syscall
+/// on the request path. The guard flushes what is queued when main returns.
+fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::stderr().is_terminal();
+    // Not lossy: under a flood the queue applies back-pressure rather than dropping lines.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer)
+        .with_ansi(ansi)
         .with_target(false)
         .init();
+    guard
 }
 
 struct App {
