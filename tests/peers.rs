@@ -132,8 +132,8 @@ fn crop_and_resize(r: &Raster) -> MnistImage {
     };
     let side = (x1 - x0 + 1).max(y1 - y0 + 1);
     // Centre the box in a square window (pixels outside the pad read as background).
-    let cx = (x0 + x1 + 1) / 2;
-    let cy = (y0 + y1 + 1) / 2;
+    let cx = (x0 + x1).div_ceil(2);
+    let cy = (y0 + y1).div_ceil(2);
     let sx = cx.saturating_sub(side / 2);
     let sy = cy.saturating_sub(side / 2);
     shrink(r, sx, sy, side, side)
