@@ -112,7 +112,8 @@ fn assert_empty() {
     assert_eq!(bars.length(), 10);
     for i in 0..bars.length() {
         let bar: Element = bars.item(i).unwrap().dyn_into().unwrap();
-        assert_eq!(bar.get_attribute("data-p").as_deref(), Some("0.0000"));
+        let p: f32 = bar.get_attribute("data-p").unwrap().parse().unwrap();
+        assert_eq!(p, 0.0);
     }
 }
 
