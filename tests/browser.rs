@@ -400,6 +400,33 @@ async fn per_frame_cost(c: &Client) -> Result<()> {
     Ok(())
 }
 
+/// The release build must work from any static host under any sub-path: index.html may not
+/// hold a root-absolute URL (trunk writes them unless `public_url = "./"`).
+#[test]
+fn release_build_uses_relative_urls() -> Result<()> {
+    if std::env::var("MATHSKETCH_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("\n!!! MATHSKETCH_SKIP_BROWSER=1: the dist/ check is SKIPPED !!!\n");
+        return Ok(());
+    }
+    let html = std::fs::read_to_string(dist_dir()?.join("index.html"))?;
+    let absolute: Vec<&str> = [
+        "src=\"/",
+        "href=\"/",
+        "from '/",
+        "from \"/",
+        "'/mathsketch",
+        "\"/mathsketch",
+    ]
+    .into_iter()
+    .filter(|p| html.contains(p))
+    .collect();
+    ensure!(
+        absolute.is_empty(),
+        "dist/index.html has root-absolute URLs ({absolute:?}): it would break under a sub-path"
+    );
+    Ok(())
+}
+
 #[test]
 fn static_server_maps_paths_and_types() {
     let root = std::path::Path::new("/srv");
