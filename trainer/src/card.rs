@@ -106,7 +106,7 @@ impl ModelCard {
             test_accuracy_tract,
             parity_images: PARITY_IMAGES,
             parity_max_abs_diff,
-            command: opts.command.clone(),
+            command: opts.command(),
         }
     }
 

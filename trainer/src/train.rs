@@ -19,22 +19,54 @@ use crate::eval;
 use crate::export;
 use crate::model::DigitNet;
 
-/// Options of `trainer train`.
-#[derive(Clone, Debug)]
+/// Options of `trainer train` (also its command-line arguments).
+#[derive(Clone, Debug, clap::Args)]
 pub struct TrainOptions {
+    /// Directory holding the four MNIST IDX files (train-images-idx3-ubyte.gz, ...).
+    #[arg(long)]
     pub data: PathBuf,
+    /// Where to write the ONNX file; the model card goes beside it as .json.
+    #[arg(long, default_value = "models/mnist.onnx")]
     pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    #[arg(long, default_value_t = 12)]
     pub epochs: usize,
+    #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
+    #[arg(long, default_value_t = 4e-3)]
     pub learning_rate: f64,
+    /// Training images held out for validation.
+    #[arg(long, default_value_t = 5000)]
     pub validation: usize,
-    /// Train on at most this many images (smoke tests).
+    /// Train on at most this many images (quick smoke runs).
+    #[arg(long)]
     pub limit: Option<usize>,
-    /// Write the parity inputs and the framework's outputs here, for external checkers.
+    /// Also write the parity inputs and the framework's outputs to this directory.
+    #[arg(long)]
     pub parity_dump: Option<PathBuf>,
-    /// The command line, recorded in the model card.
-    pub command: String,
+}
+
+impl TrainOptions {
+    /// The command that reproduces this run, recorded in the model card.
+    pub fn command(&self) -> String {
+        let mut command = format!(
+            "cargo run --release --locked --manifest-path trainer/Cargo.toml -- train \
+             --data {} --out {} --seed {} --epochs {} --batch-size {} \
+             --learning-rate {} --validation {}",
+            self.data.display(),
+            self.out.display(),
+            self.seed,
+            self.epochs,
+            self.batch_size,
+            self.learning_rate,
+            self.validation
+        );
+        if let Some(limit) = self.limit {
+            command.push_str(&format!(" --limit {limit}"));
+        }
+        command
+    }
 }
 
 /// Images used to check that the exported file reproduces the framework's forward pass.
