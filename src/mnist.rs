@@ -111,6 +111,18 @@ impl MnistImage {
         }
     }
 
+    /// A fixed input that is the same everywhere: pixel `i` is `((i * 7919) % 251) / 250`.
+    /// The benchmarks feed it to every runtime they compare (tract native, tract in wasm,
+    /// onnxruntime-web, whose page computes the same formula), so all of them do the same
+    /// work and their outputs can be checked against each other.
+    pub fn benchmark_input() -> Self {
+        let mut pixels = [0.0; PIXELS];
+        for (i, p) in pixels.iter_mut().enumerate() {
+            *p = ((i * 7919) % 251) as f32 / 250.0;
+        }
+        Self { pixels }
+    }
+
     /// Wraps pixels, forcing them into `0..=1` (NaN becomes 0) so the image invariant holds.
     pub fn from_pixels(mut p: [f32; PIXELS]) -> Self {
         for v in &mut p {

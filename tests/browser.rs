@@ -10,17 +10,15 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{bail, ensure, Context, Result};
-use fantoccini::actions::{
-    InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT,
-};
+use anyhow::{ensure, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::Value;
+use fantoccini::{Client, Locator};
 
-use support::digits::{self, Drawing, Placement, PLACEMENTS};
+use support::digits::{self, PLACEMENTS};
+use support::page::{connect, draw, js, settle, wait_ready};
 use support::{Chromedriver, StaticServer};
 
 /// Digits that must be recognised at every placement (the issue's examples). The rest of the
@@ -68,9 +66,7 @@ async fn run(dist: PathBuf) -> Result<()> {
     let server = StaticServer::start(dist).await?;
     let driver =
         Chromedriver::start().context("starting chromedriver (is chromium-driver installed?)")?;
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(driver.capabilities())
-        .connect(&driver.url())
+    let client = connect(&driver)
         .await
         .context("opening a Chromium session")?;
     // Close the session whether the checks pass or not; the driver guard kills the rest.
@@ -122,104 +118,8 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     Ok(())
 }
 
-/// Waits for `body[data-ready=true]`; fails at once with the page's message if the model
-/// could not be loaded or the app did not start.
-async fn wait_ready(c: &Client) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let state = js(
-            c,
-            "const b = document.body; const f = document.getElementById('fatal');
-             return [b && b.dataset.ready || '', b && b.dataset.modelError || '',
-                     f && !f.hidden ? f.textContent : '', (window.mathsketchErrors || []).join(' | ')];",
-        )
-        .await?;
-        let field = |i: usize| state[i].as_str().unwrap_or("").to_owned();
-        if field(0) == "true" {
-            return Ok(());
-        }
-        if !field(1).is_empty() || !field(2).is_empty() {
-            bail!(
-                "the page did not become ready: {} {} {}",
-                field(1),
-                field(2),
-                field(3)
-            );
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "body[data-ready=true] not set within 60 s; page errors: {}",
-                field(3)
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-async fn js(c: &Client, script: &str) -> Result<Value> {
-    Ok(c.execute(script, vec![]).await?)
-}
-
-/// Resolves after two animation frames, so the app's pending frame has run.
-async fn settle(c: &Client) -> Result<()> {
-    c.execute_async(
-        "const done = arguments[arguments.length - 1];
-         requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-        vec![],
-    )
-    .await?;
-    Ok(())
-}
-
 async fn click(c: &Client, css: &str) -> Result<()> {
     c.find(Locator::Css(css)).await?.click().await?;
-    settle(c).await
-}
-
-/// The pad's box in viewport CSS pixels: (left, top, width, height).
-async fn pad_box(c: &Client) -> Result<(f64, f64, f64, f64)> {
-    let v = js(
-        c,
-        "const p = document.getElementById('pad'); p.scrollIntoView({block: 'center'});
-         const r = p.getBoundingClientRect(); return [r.left, r.top, r.width, r.height];",
-    )
-    .await?;
-    let n = |i: usize| v[i].as_f64().unwrap_or(0.0);
-    ensure!(n(2) > 50.0 && n(3) > 50.0, "pad too small: {v}");
-    Ok((n(0), n(1), n(2), n(3)))
-}
-
-/// Draws `d` on the pad with real WebDriver pointer input: for each stroke a mouse move to
-/// its start, button down, a move per sampled point, button up.
-async fn draw(c: &Client, d: &Drawing, at: Placement) -> Result<()> {
-    let (left, top, w, h) = pad_box(c).await?;
-    let mut mouse = MouseActions::new("pen".into());
-    for stroke in digits::place(d, at, w, h, 5.0) {
-        let Some(&(x0, y0)) = stroke.first() else {
-            continue;
-        };
-        mouse = mouse
-            .then(PointerAction::MoveTo {
-                duration: Some(Duration::ZERO),
-                x: (left + x0).round(),
-                y: (top + y0).round(),
-            })
-            .then(PointerAction::Down {
-                button: MOUSE_BUTTON_LEFT,
-            });
-        for &(x, y) in &stroke[1..] {
-            mouse = mouse.then(PointerAction::MoveTo {
-                duration: Some(Duration::ZERO),
-                x: (left + x).round(),
-                y: (top + y).round(),
-            });
-        }
-        mouse = mouse.then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        });
-    }
-    c.perform_actions(mouse).await?;
-    c.release_actions().await?;
     settle(c).await
 }
 

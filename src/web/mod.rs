@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlElement, Window};
 
-use crate::classifier::{Classifier, Probabilities};
+use crate::classifier::{Classifier, Probabilities, Session};
 use crate::mnist::{MnistImage, Normaliser};
 use crate::sketch::Sketch;
 
@@ -92,6 +92,53 @@ pub fn bench_frames(runs: u32) -> Result<Vec<f64>, JsValue> {
         .collect()
 }
 
+/// Per-run cost in ms of inference alone on [`MnistImage::benchmark_input`], repeated `runs`
+/// times: the figure the benchmark compares with other runtimes fed the same input.
+/// Exported to JS as `benchInfer`.
+#[wasm_bindgen(js_name = benchInfer)]
+pub fn bench_infer(runs: u32) -> Result<Vec<f64>, JsValue> {
+    with_session(|session, window| {
+        let image = MnistImage::benchmark_input();
+        (0..runs)
+            .map(|_| {
+                let t0 = now(window);
+                session
+                    .predict(&image)
+                    .map(|_| now(window) - t0)
+                    .map_err(|e| JsValue::from_str(&e.to_string()))
+            })
+            .collect()
+    })
+}
+
+/// The probabilities for [`MnistImage::benchmark_input`], so a benchmark can check that the
+/// runtimes it compares agree. Exported to JS as `benchOutput`.
+#[wasm_bindgen(js_name = benchOutput)]
+pub fn bench_output() -> Result<Vec<f32>, JsValue> {
+    with_session(|session, _| {
+        session
+            .predict(&MnistImage::benchmark_input())
+            .map(|p| p.as_array().to_vec())
+            .map_err(|e| JsValue::from_str(&e.to_string()))
+    })
+}
+
+/// Runs `f` on the mounted app's model session.
+fn with_session<T>(
+    f: impl FnOnce(&mut Session, &Window) -> Result<T, JsValue>,
+) -> Result<T, JsValue> {
+    let app = APP
+        .with(|slot| slot.borrow().clone())
+        .ok_or_else(|| JsValue::from_str("MathSketch is not mounted"))?;
+    let mut state = app.state.borrow_mut();
+    let state = &mut *state;
+    let session = state
+        .classifier
+        .as_mut()
+        .ok_or_else(|| JsValue::from_str("the model is not loaded"))?;
+    f(session, &state.window)
+}
+
 /// The animation-frame callback, made once (filled in after the app that it captures).
 type FrameCallback = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
@@ -113,7 +160,8 @@ pub(crate) struct State {
     sketch: Sketch,
     normaliser: Normaliser,
     image: MnistImage,
-    classifier: Option<Classifier>,
+    /// The model with its reused run state and input tensor (no per-frame setup).
+    classifier: Option<Session>,
     /// The pointer drawing the open stroke; others are ignored until it lifts.
     active_pointer: Option<i32>,
     /// Pad must be repainted.
@@ -136,6 +184,11 @@ struct Timing {
 pub fn mount(document: &Document) -> Result<App, WebError> {
     let window = web_sys::window().ok_or(WebError::NoDocument)?;
     let body = document.body().ok_or(WebError::NoDocument)?;
+    // When the module started running, in ms since navigation start: everything before this
+    // is fetching, compiling and instantiating the wasm (the benchmark's cold-start split).
+    let _ = body
+        .dataset()
+        .set("startMs", &format!("{:.1}", now(&window)));
     let state = State {
         pad: Pad::new(canvas::element(document, "pad")?)?,
         preview: Preview::new(canvas::element(document, "preview")?)?,
@@ -196,7 +249,7 @@ impl App {
     fn load_model(&self) {
         let mut state = self.state.borrow_mut();
         let t0 = now(&state.window);
-        match Classifier::embedded() {
+        match Classifier::embedded().and_then(|c| c.session()) {
             Ok(classifier) => {
                 let load_ms = now(&state.window) - t0;
                 state.classifier = Some(classifier);
@@ -263,7 +316,7 @@ impl State {
         if !self.normaliser.normalise(&self.sketch, &mut self.image) {
             return Ok(None);
         }
-        let Some(classifier) = self.classifier.as_ref() else {
+        let Some(classifier) = self.classifier.as_mut() else {
             return Ok(None);
         };
         let t1 = now(&self.window);

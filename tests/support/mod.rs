@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod digits;
+pub mod page;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -82,13 +83,19 @@ pub struct StaticServer {
 
 impl StaticServer {
     pub async fn start(root: PathBuf) -> io::Result<Self> {
+        Self::start_with_headers(root, "Cache-Control: no-store\r\n").await
+    }
+
+    /// Like [`StaticServer::start`], but every response carries `headers` (each line ending
+    /// in CRLF) instead of `Cache-Control: no-store`.
+    pub async fn start_with_headers(root: PathBuf, headers: &'static str) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let root = root.clone();
                 tokio::spawn(async move {
-                    let _ = serve_one(stream, &root).await;
+                    let _ = serve_one(stream, &root, headers).await;
                 });
             }
         });
@@ -107,7 +114,7 @@ impl Drop for StaticServer {
 }
 
 /// Answers one request and closes the connection (simple and enough for a page load).
-async fn serve_one(mut stream: TcpStream, root: &Path) -> io::Result<()> {
+async fn serve_one(mut stream: TcpStream, root: &Path, headers: &str) -> io::Result<()> {
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -128,7 +135,7 @@ async fn serve_one(mut stream: TcpStream, root: &Path) -> io::Result<()> {
     let response = match (body, file) {
         (Some(body), Some(file)) => {
             let mut out = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n",
                 mime_type(&file),
                 body.len()
             )

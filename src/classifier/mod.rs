@@ -7,16 +7,20 @@
 
 use std::sync::Arc;
 
+use tract_onnx::Onnx;
+
 use tract_onnx::prelude::*;
 
 use crate::mnist::{MnistImage, PIXELS, SIDE};
+
+pub mod ops;
 
 /// Number of classes the model scores.
 pub const CLASSES: usize = 10;
 
 /// The model shipped with the app (see `models/mnist.json` for its card).
 #[cfg(feature = "embedded-model")]
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../models/mnist.onnx");
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/mnist.onnx");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifierError {
@@ -90,7 +94,11 @@ impl Classifier {
             return Err(ClassifierError::Load("the model file is empty".into()));
         }
         let load = |e: TractError| ClassifierError::Load(format!("{e:#}"));
-        let plan = tract_onnx::onnx()
+        let framework = Onnx {
+            op_register: ops::register(),
+            ..Onnx::default()
+        };
+        let plan = framework
             .model_for_read(&mut &onnx[..])
             .map_err(load)?
             .with_input_fact(0, f32::fact([batch, 1, SIDE, SIDE]).into())
@@ -156,6 +164,93 @@ impl Classifier {
             }
         }
         Ok(result)
+    }
+}
+
+/// A classifier with its own run state and input tensor, for a hot loop such as the page's
+/// one prediction per animation frame. `Classifier::predict` builds both afresh on every
+/// call; a session keeps them, so a prediction writes the pixels into the tensor it already
+/// has and reuses tract's per-run state. (tract still allocates the intermediate tensors of
+/// each run; that is inside the plan, not ours to reuse.)
+#[derive(Debug)]
+pub struct Session {
+    classifier: Classifier,
+    state: TypedSimpleState,
+    /// Shared with tract for the duration of a run only, so it is ours again afterwards.
+    input: Arc<Tensor>,
+}
+
+impl Classifier {
+    /// A [`Session`] on this classifier.
+    pub fn session(&self) -> Result<Session, ClassifierError> {
+        let state = self
+            .plan
+            .spawn()
+            .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+        Ok(Session {
+            classifier: self.clone(),
+            state,
+            input: Arc::new(blank_input(self.batch)),
+        })
+    }
+}
+
+fn blank_input(batch: usize) -> Tensor {
+    Tensor::zero::<f32>(&[batch, 1, SIDE, SIDE]).unwrap_or_else(|_| Tensor::default())
+}
+
+impl Session {
+    /// The classifier this session runs.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Probabilities for one image (the first slot of the batch; any others stay blank).
+    pub fn predict(&mut self, image: &MnistImage) -> Result<Probabilities, ClassifierError> {
+        let run = |e: TractError| ClassifierError::Run(format!("{e:#}"));
+        // Exclusive again unless a run failed half-way and tract still holds it; then a
+        // fresh tensor is the safe choice.
+        if Arc::get_mut(&mut self.input).is_none() {
+            self.input = Arc::new(blank_input(self.classifier.batch));
+        }
+        let tensor = Arc::get_mut(&mut self.input)
+            .ok_or_else(|| ClassifierError::Run("the input tensor is still in use".into()))?;
+        let pixels = tensor
+            .try_as_plain_ram_mut()
+            .and_then(|mut view| {
+                view.as_slice_mut::<f32>().map(|dst| {
+                    let (first, _) = dst.split_at_mut(PIXELS.min(dst.len()));
+                    first.copy_from_slice(&image.pixels()[..first.len()]);
+                    first.len()
+                })
+            })
+            .map_err(run)?;
+        if pixels != PIXELS {
+            return Err(ClassifierError::Run(format!(
+                "the input tensor holds {pixels} pixels, expected {PIXELS}"
+            )));
+        }
+        let outputs = self
+            .state
+            .run(tvec!(TValue::from_const(self.input.clone())))
+            .map_err(run)?;
+        let output = outputs
+            .first()
+            .ok_or_else(|| ClassifierError::Run("the model has no output".into()))?;
+        let values = output
+            .try_as_plain_ram()
+            .and_then(|view| view.as_slice::<f32>())
+            .map_err(run)?;
+        let row = values
+            .get(..CLASSES)
+            .filter(|_| output.shape() == [self.classifier.batch, CLASSES])
+            .ok_or_else(|| ClassifierError::OutputShape {
+                shape: output.shape().to_vec(),
+                batch: self.classifier.batch,
+            })?;
+        let mut p = [0f32; CLASSES];
+        p.copy_from_slice(row);
+        Ok(Probabilities(p))
     }
 }
 

@@ -1,0 +1,656 @@
+//! The side-by-side benchmark: our release site against onnxruntime-web running the same
+//! model, in the same headless Chromium session, plus native tract for reference. It prints
+//! one set of tables: bytes shipped, cold start, per-inference and per-frame latency, and the
+//! ratios between them.
+//!
+//! `scripts/bench` builds the release site and runs this with `cargo bench --bench page`
+//! (1,000 timed runs after 100 warm-up runs; `MS_BENCH_RUNS`/`MS_BENCH_WARMUP` change that).
+//! Under `cargo test --benches`, which is what CI runs, it does 10 runs: that only checks that
+//! the benchmark still works; no figure is checked against a threshold.
+//!
+//! Inputs: the site in `MATHSKETCH_DIST` (default `dist/`), onnxruntime-web in
+//! `bench/ort/node_modules` (`scripts/setup` installs the pinned version there), and
+//! optionally `MS_BENCH_SCALAR_DIST`, a second build of the site without wasm SIMD, for the
+//! SIMD-vs-scalar figure (`scripts/bench --scalar` makes it).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::Client;
+use serde_json::Value;
+
+use mathsketch::classifier::Classifier;
+use mathsketch::mnist::{MnistImage, Normaliser};
+use mathsketch::sketch::Sketch;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::digits::{self, Drawing, PLACEMENTS};
+use support::page::{connect, draw, js, wait_ready};
+use support::{Chromedriver, StaticServer};
+
+/// What the bench server sends with every file: a cacheable response (so the second visit
+/// is a warm HTTP cache, as for a returning user), and cross-origin isolation, which is what
+/// gives both pages' `performance.now()` 5 µs resolution instead of 100 µs.
+const BENCH_HEADERS: &str = "Cache-Control: max-age=3600\r\n\
+    Cross-Origin-Opener-Policy: same-origin\r\n\
+    Cross-Origin-Embedder-Policy: require-corp\r\n";
+
+/// The drawing the per-frame figures use (the same strokes natively and in the page).
+const FRAME_DIGIT: u8 = 3;
+
+fn main() -> Result<()> {
+    // `cargo bench` passes --bench; `cargo test --benches` does not: then this is a smoke run.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let count = |name: &str, default: usize| -> Result<usize> {
+        match std::env::var(name) {
+            Ok(v) => v
+                .parse()
+                .with_context(|| format!("{name}={v:?} is not a count")),
+            Err(_) => Ok(if measuring { default } else { 10 }),
+        }
+    };
+    let runs = count("MS_BENCH_RUNS", 1000)?.max(1);
+    let warmup = count("MS_BENCH_WARMUP", 100)?;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dist = std::env::var_os("MATHSKETCH_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("dist"));
+    ensure!(
+        dist.join("index.html").is_file(),
+        "no release site at {} (build it with scripts/build, or run scripts/bench)",
+        dist.display()
+    );
+    let ort_dist = root.join("bench/ort/node_modules/onnxruntime-web/dist");
+    ensure!(
+        ort_dist.is_dir(),
+        "onnxruntime-web is not installed in bench/ort (scripts/setup installs it)"
+    );
+    let scalar = std::env::var_os("MS_BENCH_SCALAR_DIST").map(PathBuf::from);
+    let drawing = digits::drawings()
+        .into_iter()
+        .find(|d| d.digit == FRAME_DIGIT)
+        .context("the test drawings have no 3")?;
+
+    eprintln!("benchmark: {runs} timed runs after {warmup} warm-up runs");
+    let native = native(&drawing, runs, warmup)?;
+    let browser = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(in_chromium(
+            &root,
+            &dist,
+            scalar.as_deref(),
+            &drawing,
+            runs,
+            warmup,
+        ))?;
+
+    let ours = dist_assets(&dist)?;
+    let ort_files = ort_assets(&root, &browser.ort)?;
+    let report = report(&ours, &ort_files, &native, &browser);
+    std::io::stdout().write_all(report.as_bytes())?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Figures
+
+/// Median, 95th percentile (nearest rank), min and mean of a set of timings in ms.
+#[derive(Clone, Copy, Debug, Default)]
+struct Stats {
+    median: f64,
+    p95: f64,
+    min: f64,
+    mean: f64,
+    n: usize,
+}
+
+fn stats(mut v: Vec<f64>) -> Result<Stats> {
+    ensure!(!v.is_empty(), "no timings");
+    ensure!(v.iter().all(|x| x.is_finite()), "a timing is not a number");
+    v.sort_by(f64::total_cmp);
+    let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    Ok(Stats {
+        median: rank(0.5),
+        p95: rank(0.95),
+        min: v[0],
+        mean: v.iter().sum::<f64>() / v.len() as f64,
+        n: v.len(),
+    })
+}
+
+fn stats_of(value: &Value) -> Result<Stats> {
+    let v = value
+        .as_array()
+        .context("expected an array of timings")?
+        .iter()
+        .map(|x| x.as_f64().context("a timing is not a number"))
+        .collect::<Result<Vec<_>>>()?;
+    stats(v)
+}
+
+struct Native {
+    load_ms: f64,
+    infer: Stats,
+    frame: Stats,
+    output: Vec<f32>,
+}
+
+/// Native tract, timed the way the page times itself (one `Instant` pair per run).
+fn native(drawing: &Drawing, runs: usize, warmup: usize) -> Result<Native> {
+    let t0 = Instant::now();
+    let classifier = Classifier::embedded()?;
+    let load_ms = ms(t0.elapsed());
+    let mut session = classifier.session()?;
+    let input = MnistImage::benchmark_input();
+    let output = session.predict(&input)?.as_array().to_vec();
+    let mut infer = Vec::with_capacity(runs);
+    for i in 0..warmup + runs {
+        let t = Instant::now();
+        std::hint::black_box(session.predict(std::hint::black_box(&input))?);
+        if i >= warmup {
+            infer.push(ms(t.elapsed()));
+        }
+    }
+    let sketch = native_sketch(drawing)?;
+    let mut normaliser = Normaliser::new();
+    let mut image = MnistImage::blank();
+    let mut frame = Vec::with_capacity(runs);
+    for i in 0..warmup + runs {
+        let t = Instant::now();
+        ensure!(
+            normaliser.normalise(&sketch, &mut image),
+            "the drawing is empty"
+        );
+        std::hint::black_box(session.predict(&image)?);
+        if i >= warmup {
+            frame.push(ms(t.elapsed()));
+        }
+    }
+    Ok(Native {
+        load_ms,
+        infer: stats(infer)?,
+        frame: stats(frame)?,
+        output,
+    })
+}
+
+/// The frame drawing as the page sees it on a 400 x 400 px pad.
+fn native_sketch(drawing: &Drawing) -> Result<Sketch> {
+    let strokes: Vec<Vec<[f32; 2]>> = digits::place(drawing, PLACEMENTS[0], 400.0, 400.0, 5.0)
+        .into_iter()
+        .map(|s| s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect())
+        .collect();
+    Ok(Sketch::from_coordinates(&strokes)?)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One page load of the app, in ms since navigation start.
+#[derive(Clone, Copy, Debug)]
+struct Load {
+    /// The wasm module's last byte arrived.
+    wasm_fetched: f64,
+    /// The module started running (compile and instantiate done).
+    started: f64,
+    /// Parse and optimise the embedded model.
+    model: f64,
+    /// `body[data-ready=true]`.
+    ready: f64,
+}
+
+struct App {
+    cold: Load,
+    warm: Load,
+    infer: Stats,
+    frame: Stats,
+    output: Vec<f32>,
+}
+
+struct Browser {
+    user_agent: String,
+    app: App,
+    scalar: Option<App>,
+    ort: Value,
+}
+
+async fn in_chromium(
+    root: &Path,
+    dist: &Path,
+    scalar: Option<&Path>,
+    drawing: &Drawing,
+    runs: usize,
+    warmup: usize,
+) -> Result<Browser> {
+    let driver =
+        Chromedriver::start().context("starting chromedriver (is chromium-driver installed?)")?;
+    let client = connect(&driver)
+        .await
+        .context("opening a Chromium session")?;
+    let result = async {
+        let user_agent = js(&client, "return navigator.userAgent")
+            .await?
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        let app = app_in(&client, dist, drawing, runs, warmup)
+            .await
+            .context("our page")?;
+        let scalar = match scalar {
+            Some(dir) => Some(
+                app_in(&client, dir, drawing, runs, warmup)
+                    .await
+                    .context("our page built without SIMD")?,
+            ),
+            None => None,
+        };
+        let ort = ort(&client, root, runs, warmup)
+            .await
+            .context("the onnxruntime-web page")?;
+        Ok(Browser {
+            user_agent,
+            app,
+            scalar,
+            ort,
+        })
+    }
+    .await;
+    let _ = client.close().await;
+    drop(driver);
+    result
+}
+
+/// Loads the site from `dist` twice (cold, then warm), draws the frame digit and times the
+/// page's own hooks.
+async fn app_in(
+    c: &Client,
+    dist: &Path,
+    drawing: &Drawing,
+    runs: usize,
+    warmup: usize,
+) -> Result<App> {
+    // A server per build: a new origin, so nothing is cached or registered for it yet.
+    let server = StaticServer::start_with_headers(dist.to_path_buf(), BENCH_HEADERS).await?;
+    let url = server.url();
+    let cold = load(c, &url).await.context("first (cold) visit")?;
+    let warm = load(c, &url).await.context("second (warm) visit")?;
+    draw(c, drawing, PLACEMENTS[0]).await?;
+    let shown = js(
+        c,
+        "return document.getElementById('prediction').textContent",
+    )
+    .await?;
+    ensure!(
+        shown.as_str() == Some(&FRAME_DIGIT.to_string()),
+        "the page read the benchmark drawing as {shown}, not {FRAME_DIGIT}"
+    );
+    let hook = |name: &str, n: usize| {
+        format!(
+            "if (!window.wasmBindings || !window.wasmBindings.{name}) return 'no {name} export';
+             return Array.from(window.wasmBindings.{name}({n}));"
+        )
+    };
+    let timed = |name: &'static str| {
+        let (warm_up, timed) = (hook(name, warmup), hook(name, runs));
+        async move {
+            js(c, &warm_up).await?;
+            let v = js(c, &timed).await?;
+            if let Some(message) = v.as_str() {
+                bail!("{message}");
+            }
+            stats_of(&v)
+        }
+    };
+    let frame = timed("benchFrames").await?;
+    let infer = timed("benchInfer").await?;
+    let output = js(c, &hook("benchOutput", 0).replace("(0)", "()")).await?;
+    let output = output
+        .as_array()
+        .context("benchOutput gave no array")?
+        .iter()
+        .map(|x| x.as_f64().map(|x| x as f32).context("not a number"))
+        .collect::<Result<Vec<_>>>()?;
+    let errors = js(c, "return window.mathsketchErrors || []").await?;
+    ensure!(
+        errors.as_array().is_some_and(|a| a.is_empty()),
+        "page errors: {errors}"
+    );
+    Ok(App {
+        cold,
+        warm,
+        infer,
+        frame,
+        output,
+    })
+}
+
+async fn load(c: &Client, url: &str) -> Result<Load> {
+    c.goto(url).await?;
+    wait_ready(c).await?;
+    let v = js(
+        c,
+        "const d = document.body.dataset;
+         const wasm = performance.getEntriesByType('resource').find(e => e.name.endsWith('.wasm'));
+         return [wasm ? wasm.responseEnd : -1, Number(d.startMs), Number(d.modelMs), Number(d.readyMs)];",
+    )
+    .await?;
+    let n = |i: usize| v[i].as_f64().unwrap_or(f64::NAN);
+    ensure!(n(0) >= 0.0, "the page fetched no .wasm: {v}");
+    Ok(Load {
+        wasm_fetched: n(0),
+        started: n(1),
+        model: n(2),
+        ready: n(3),
+    })
+}
+
+/// Runs `bench/ort/index.html` (onnxruntime-web, single-threaded wasm) and returns what it
+/// reports: see bench/ort/bench.js for the fields.
+async fn ort(c: &Client, root: &Path, runs: usize, warmup: usize) -> Result<Value> {
+    let server = StaticServer::start_with_headers(root.to_path_buf(), BENCH_HEADERS).await?;
+    c.goto(&format!(
+        "{}bench/ort/index.html?runs={runs}&warmup={warmup}",
+        server.url()
+    ))
+    .await?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let v = js(
+            c,
+            "return [document.body.dataset.bench || '', document.body.dataset.error || ''];",
+        )
+        .await?;
+        let (bench, error) = (v[0].as_str().unwrap_or(""), v[1].as_str().unwrap_or(""));
+        if !error.is_empty() {
+            bail!("{error}");
+        }
+        if !bench.is_empty() {
+            return Ok(serde_json::from_str(bench)?);
+        }
+        ensure!(Instant::now() < deadline, "no result within 600 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Bytes
+
+/// One shipped file and its size as sent raw, gzip'd (level 9) and brotli'd (quality 11).
+struct Asset {
+    name: String,
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
+}
+
+fn asset(path: &Path, name: String) -> Result<Asset> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes)?;
+    let gzip = gz.finish()?.len();
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &params)?;
+    Ok(Asset {
+        name,
+        raw: bytes.len(),
+        gzip,
+        brotli: br.len(),
+    })
+}
+
+/// Every file of the site: a first visit fetches the page's own assets and the service
+/// worker then precaches the rest (icons, manifest), so all of it counts.
+fn dist_assets(dist: &Path) -> Result<Vec<Asset>> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dist.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') {
+                continue; // trunk's staging dir
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let rel = path.strip_prefix(dist)?.to_string_lossy().into_owned();
+                files.push(asset(&path, rel)?);
+            }
+        }
+    }
+    files.sort_by_key(|f| std::cmp::Reverse(f.raw));
+    Ok(files)
+}
+
+/// The files the onnxruntime-web page fetched that a real page would ship: ort's JS and wasm
+/// and the model (the bench page's own HTML and script are not counted, in ort's favour).
+fn ort_assets(root: &Path, ort: &Value) -> Result<Vec<Asset>> {
+    let mut files = Vec::new();
+    for r in ort["resources"].as_array().context("no resources")? {
+        let url = r["name"].as_str().unwrap_or("");
+        let path = url.split("://").nth(1).and_then(|p| p.split_once('/'));
+        let Some((_, path)) = path else { continue };
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        if path.contains("node_modules/onnxruntime-web/") || path.ends_with(".onnx") {
+            let name = path.rsplit('/').next().unwrap_or(path).to_owned();
+            files.push(asset(&root.join(path), name)?);
+        }
+    }
+    ensure!(
+        files.iter().any(|f| f.name.ends_with(".wasm")),
+        "the onnxruntime-web page fetched no .wasm"
+    );
+    files.sort_by_key(|f| std::cmp::Reverse(f.raw));
+    Ok(files)
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+fn kb(n: usize) -> String {
+    format!("{:.1} KB", n as f64 / 1000.0)
+}
+
+fn total(files: &[Asset]) -> (usize, usize, usize) {
+    files.iter().fold((0, 0, 0), |(r, g, b), f| {
+        (r + f.raw, g + f.gzip, b + f.brotli)
+    })
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f64 {
+    if a.len() != b.len() {
+        return f64::INFINITY;
+    }
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from((x - y).abs()))
+        .fold(0.0, f64::max)
+}
+
+fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    let f = |x: f64| format!("{x:.3}");
+    let ratio = |a: f64, b: f64| format!("{:.2}x", a / b);
+    let ort_num = |path: &[&str]| {
+        let mut v = &b.ort;
+        for p in path {
+            v = &v[*p];
+        }
+        v.as_f64().unwrap_or(f64::NAN)
+    };
+    let ort_stats = |key: &str| Stats {
+        median: ort_num(&[key, "median"]),
+        p95: ort_num(&[key, "p95"]),
+        min: ort_num(&[key, "min"]),
+        mean: ort_num(&[key, "mean"]),
+        n: ort_num(&[key, "runs"]) as usize,
+    };
+    let ort_infer = ort_stats("infer");
+    let ort_output: Vec<f32> = b.ort["output"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_f64())
+                .map(|x| x as f32)
+                .collect()
+        })
+        .unwrap_or_default();
+
+    line(format!("\nChromium: {}", b.user_agent));
+    line(format!(
+        "onnxruntime-web {} (wasm, 1 thread, SIMD), cross-origin isolated: {}",
+        b.ort["ortVersion"].as_str().unwrap_or("?"),
+        b.ort["crossOriginIsolated"]
+    ));
+
+    line("\n## Bytes shipped (gzip: level 9, brotli: quality 11)\n".into());
+    line("| file | raw | gzip | brotli |".into());
+    line("|---|---:|---:|---:|".into());
+    for (who, files) in [("ours", ours), ("onnxruntime-web", ort)] {
+        for a in files {
+            line(format!(
+                "| {who}: {} | {} | {} | {} |",
+                a.name,
+                kb(a.raw),
+                kb(a.gzip),
+                kb(a.brotli)
+            ));
+        }
+    }
+    let (our_raw, our_gz, our_br) = total(ours);
+    let (ort_raw, ort_gz, ort_br) = total(ort);
+    line(format!(
+        "| **ours, total** | **{}** | **{}** | **{}** |",
+        kb(our_raw),
+        kb(our_gz),
+        kb(our_br)
+    ));
+    line(format!(
+        "| **onnxruntime-web + model, total** | **{}** | **{}** | **{}** |",
+        kb(ort_raw),
+        kb(ort_gz),
+        kb(ort_br)
+    ));
+    line(format!(
+        "| ours / onnxruntime-web | {} | {} | {} |",
+        ratio(our_raw as f64, ort_raw as f64),
+        ratio(our_gz as f64, ort_gz as f64),
+        ratio(our_br as f64, ort_br as f64)
+    ));
+
+    let a = &b.app;
+    line("\n## Cold start (ms since navigation start; loopback)\n".into());
+    line("| | wasm fetched | module running | model parse+optimise | ready |".into());
+    line("|---|---:|---:|---:|---:|".into());
+    let mut load_row = |name: &str, l: &Load| {
+        line(format!(
+            "| {name} | {:.1} | {:.1} (+{:.1} compile+instantiate) | {:.1} | **{:.1}** |",
+            l.wasm_fetched,
+            l.started,
+            l.started - l.wasm_fetched,
+            l.model,
+            l.ready
+        ))
+    };
+    load_row("ours, first visit", &a.cold);
+    load_row("ours, second visit (warm cache)", &a.warm);
+    if let Some(s) = &b.scalar {
+        load_row("ours without SIMD, first visit", &s.cold);
+    }
+    let ort_init = ort_num(&["wasmInitMs"]);
+    let ort_session = ort_num(&["sessionMs"]);
+    line(format!(
+        "\nonnxruntime-web: first session {:.1} ms = wasm fetch+instantiate {:.1} + session creation {:.1}; \
+         ready {:.1} ms after navigation start.",
+        ort_num(&["firstSessionMs"]),
+        ort_init,
+        ort_session,
+        ort_num(&["readyMs"])
+    ));
+    line(format!(
+        "Our warm page load to ready / (ort wasm instantiate + session creation): {:.1} / {:.1} = {}",
+        a.warm.ready,
+        ort_init + ort_session,
+        ratio(a.warm.ready, ort_init + ort_session)
+    ));
+    line(format!(
+        "Native tract, parse+optimise the model: {:.1} ms (wasm/native {})",
+        native.load_ms,
+        ratio(a.cold.model, native.load_ms)
+    ));
+
+    line(format!(
+        "\n## Latency (ms, {} timed runs after warm-up)\n",
+        a.infer.n
+    ));
+    line("| | median | p95 | min | mean |".into());
+    line("|---|---:|---:|---:|---:|".into());
+    let mut row = |name: &str, s: &Stats| {
+        line(format!(
+            "| {name} | **{}** | {} | {} | {} |",
+            f(s.median),
+            f(s.p95),
+            f(s.min),
+            f(s.mean)
+        ))
+    };
+    row("inference, tract wasm (ours)", &a.infer);
+    row("inference, onnxruntime-web", &ort_infer);
+    if let Some(s) = &b.scalar {
+        row("inference, tract wasm without SIMD", &s.infer);
+    }
+    row("inference, tract native", &native.infer);
+    row("frame (normalise + infer), tract wasm (ours)", &a.frame);
+    if let Some(s) = &b.scalar {
+        row("frame, tract wasm without SIMD", &s.frame);
+    }
+    row("frame (normalise + infer), tract native", &native.frame);
+
+    line("\n## Ratios\n".into());
+    line("| | median | p95 |".into());
+    line("|---|---:|---:|".into());
+    let mut ratio_row = |name: &str, x: &Stats, y: &Stats| {
+        line(format!(
+            "| {name} | {} | {} |",
+            ratio(x.median, y.median),
+            ratio(x.p95, y.p95)
+        ))
+    };
+    ratio_row(
+        "inference: tract wasm / onnxruntime-web",
+        &a.infer,
+        &ort_infer,
+    );
+    ratio_row(
+        "inference: tract wasm / tract native",
+        &a.infer,
+        &native.infer,
+    );
+    ratio_row("frame: tract wasm / tract native", &a.frame, &native.frame);
+    if let Some(s) = &b.scalar {
+        ratio_row("inference: no SIMD / SIMD", &s.infer, &a.infer);
+    }
+
+    line(format!(
+        "\nOutputs on the benchmark input agree: max |wasm - native| = {:.2e}, max |tract - onnxruntime-web| = {:.2e}",
+        max_diff(&a.output, &native.output),
+        max_diff(&a.output, &ort_output)
+    ));
+    out
+}
