@@ -10,8 +10,8 @@
 //!
 //! Inputs: the site in `MATHSKETCH_DIST` (default `dist/`), onnxruntime-web in
 //! `bench/ort/node_modules` (`scripts/setup` installs the pinned version there), and
-//! optionally `MS_BENCH_SCALAR_DIST`, a second build of the site without wasm SIMD, for the
-//! SIMD-vs-scalar figure (`scripts/bench --scalar` makes it).
+//! optionally `MS_BENCH_VARIANTS`, `label=dir` pairs separated by `;`: other builds of the
+//! site (`scripts/bench --variants` makes one without wasm SIMD and one with relaxed SIMD).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -69,7 +69,15 @@ fn main() -> Result<()> {
         ort_dist.is_dir(),
         "onnxruntime-web is not installed in bench/ort (scripts/setup installs it)"
     );
-    let scalar = std::env::var_os("MS_BENCH_SCALAR_DIST").map(PathBuf::from);
+    let variants: Vec<(String, PathBuf)> = std::env::var("MS_BENCH_VARIANTS")
+        .unwrap_or_default()
+        .split(';')
+        .filter(|v| !v.is_empty())
+        .map(|v| match v.split_once('=') {
+            Some((label, dir)) => Ok((label.to_owned(), PathBuf::from(dir))),
+            None => bail!("MS_BENCH_VARIANTS: {v:?} is not label=dir"),
+        })
+        .collect::<Result<_>>()?;
     let drawing = digits::drawings()
         .into_iter()
         .find(|d| d.digit == FRAME_DIGIT)
@@ -81,14 +89,7 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?
-        .block_on(in_chromium(
-            &root,
-            &dist,
-            scalar.as_deref(),
-            &drawing,
-            runs,
-            warmup,
-        ))?;
+        .block_on(in_chromium(&root, &dist, &variants, &drawing, runs, warmup))?;
 
     let ours = dist_assets(&dist)?;
     let ort_files = ort_assets(&root, &browser.ort)?;
@@ -217,14 +218,14 @@ struct App {
 struct Browser {
     user_agent: String,
     app: App,
-    scalar: Option<App>,
+    variants: Vec<(String, App)>,
     ort: Value,
 }
 
 async fn in_chromium(
     root: &Path,
     dist: &Path,
-    scalar: Option<&Path>,
+    variants: &[(String, PathBuf)],
     drawing: &Drawing,
     runs: usize,
     warmup: usize,
@@ -243,21 +244,20 @@ async fn in_chromium(
         let app = app_in(&client, dist, drawing, runs, warmup)
             .await
             .context("our page")?;
-        let scalar = match scalar {
-            Some(dir) => Some(
-                app_in(&client, dir, drawing, runs, warmup)
-                    .await
-                    .context("our page built without SIMD")?,
-            ),
-            None => None,
-        };
+        let mut measured = Vec::new();
+        for (label, dir) in variants {
+            let app = app_in(&client, dir, drawing, runs, warmup)
+                .await
+                .with_context(|| format!("our page, {label}"))?;
+            measured.push((label.clone(), app));
+        }
         let ort = ort(&client, root, runs, warmup)
             .await
             .context("the onnxruntime-web page")?;
         Ok(Browser {
             user_agent,
             app,
-            scalar,
+            variants: measured,
             ort,
         })
     }
@@ -392,9 +392,6 @@ struct Asset {
 
 fn asset(path: &Path, name: String) -> Result<Asset> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&bytes)?;
-    let gzip = gz.finish()?.len();
     let mut br = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -405,33 +402,17 @@ fn asset(path: &Path, name: String) -> Result<Asset> {
     Ok(Asset {
         name,
         raw: bytes.len(),
-        gzip,
+        gzip: support::gzip_size(&bytes)?,
         brotli: br.len(),
     })
 }
 
-/// Every file of the site: a first visit fetches the page's own assets and the service
-/// worker then precaches the rest (icons, manifest), so all of it counts.
+/// Every file of the site (see `support::site_files` for why all of them count).
 fn dist_assets(dist: &Path) -> Result<Vec<Asset>> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dist.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with('.') {
-                continue; // trunk's staging dir
-            }
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                let rel = path.strip_prefix(dist)?.to_string_lossy().into_owned();
-                files.push(asset(&path, rel)?);
-            }
-        }
-    }
-    files.sort_by_key(|f| std::cmp::Reverse(f.raw));
-    Ok(files)
+    support::site_files(dist)?
+        .into_iter()
+        .map(|(name, path)| asset(&path, name))
+        .collect()
 }
 
 /// The files the onnxruntime-web page fetched that a real page would ship: ort's JS and wasm
@@ -570,8 +551,8 @@ fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String
     };
     load_row("ours, first visit", &a.cold);
     load_row("ours, second visit (warm cache)", &a.warm);
-    if let Some(s) = &b.scalar {
-        load_row("ours without SIMD, first visit", &s.cold);
+    for (label, v) in &b.variants {
+        load_row(&format!("ours, {label}, first visit"), &v.cold);
     }
     let ort_init = ort_num(&["wasmInitMs"]);
     let ort_session = ort_num(&["sessionMs"]);
@@ -612,13 +593,13 @@ fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String
     };
     row("inference, tract wasm (ours)", &a.infer);
     row("inference, onnxruntime-web", &ort_infer);
-    if let Some(s) = &b.scalar {
-        row("inference, tract wasm without SIMD", &s.infer);
+    for (label, v) in &b.variants {
+        row(&format!("inference, tract wasm, {label}"), &v.infer);
     }
     row("inference, tract native", &native.infer);
     row("frame (normalise + infer), tract wasm (ours)", &a.frame);
-    if let Some(s) = &b.scalar {
-        row("frame, tract wasm without SIMD", &s.frame);
+    for (label, v) in &b.variants {
+        row(&format!("frame, tract wasm, {label}"), &v.frame);
     }
     row("frame (normalise + infer), tract native", &native.frame);
 
@@ -643,8 +624,17 @@ fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String
         &native.infer,
     );
     ratio_row("frame: tract wasm / tract native", &a.frame, &native.frame);
-    if let Some(s) = &b.scalar {
-        ratio_row("inference: no SIMD / SIMD", &s.infer, &a.infer);
+    for (label, v) in &b.variants {
+        ratio_row(
+            &format!("inference: {label} / shipped build"),
+            &v.infer,
+            &a.infer,
+        );
+        ratio_row(
+            &format!("frame: {label} / shipped build"),
+            &v.frame,
+            &a.frame,
+        );
     }
 
     line(format!(

@@ -19,34 +19,13 @@ use fantoccini::{Client, Locator};
 
 use support::digits::{self, PLACEMENTS};
 use support::page::{connect, draw, js, settle, wait_ready};
-use support::{Chromedriver, StaticServer};
+use support::{dist_dir, Chromedriver, StaticServer};
 
 /// Digits that must be recognised at every placement (the examples). The rest of the
 /// set counts towards the accuracy floor below.
 const MUST_READ: [u8; 5] = [1, 7, 0, 4, 3];
 /// Share of all drawings x placements that must be read right.
 const MIN_ACCURACY: f64 = 0.85;
-
-fn dist_dir() -> Result<PathBuf> {
-    let dist = std::env::var_os("MATHSKETCH_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
-    let has_wasm = std::fs::read_dir(&dist)
-        .with_context(|| {
-            format!(
-                "no web build at {} — run `trunk build --release` first (scripts/test does)",
-                dist.display()
-            )
-        })?
-        .filter_map(|e| e.ok())
-        .any(|e| e.path().extension().is_some_and(|x| x == "wasm"));
-    ensure!(
-        dist.join("index.html").is_file() && has_wasm,
-        "{} has no index.html or .wasm — rebuild with `trunk build --release`",
-        dist.display()
-    );
-    Ok(dist)
-}
 
 #[test]
 fn sketch_pad_end_to_end() -> Result<()> {

@@ -109,6 +109,21 @@ fn binaryen_from_npm_is_the_pinned_version() {
 }
 
 #[test]
+fn onnxruntime_web_for_the_benchmark_is_the_pinned_version() {
+    let want = pin("ONNXRUNTIME_WEB_VERSION");
+    let package: serde_json::Value = serde_json::from_str(&read("bench/ort/package.json"))
+        .expect("bench/ort/package.json is JSON");
+    assert_eq!(
+        package["dependencies"]["onnxruntime-web"].as_str(),
+        Some(want.as_str())
+    );
+    let lock: serde_json::Value = serde_json::from_str(&read("bench/ort/package-lock.json"))
+        .expect("bench/ort/package-lock.json is JSON");
+    let locked = &lock["packages"]["node_modules/onnxruntime-web"]["version"];
+    assert_eq!(locked.as_str(), Some(want.as_str()));
+}
+
+#[test]
 fn every_wasm32_build_gets_simd128() {
     let config = read(".cargo/config.toml");
     let flags = toml_value(&config, "target.wasm32-unknown-unknown", "rustflags")

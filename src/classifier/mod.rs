@@ -14,6 +14,7 @@ use tract_onnx::prelude::*;
 use crate::mnist::{MnistImage, PIXELS, SIDE};
 
 pub mod ops;
+pub mod pool;
 
 /// Number of classes the model scores.
 pub const CLASSES: usize = 10;
@@ -98,11 +99,15 @@ impl Classifier {
             op_register: ops::register(),
             ..Onnx::default()
         };
-        let plan = framework
+        let mut model = framework
             .model_for_read(&mut &onnx[..])
             .map_err(load)?
             .with_input_fact(0, f32::fact([batch, 1, SIDE, SIDE]).into())
             .map_err(load)?
+            .into_typed()
+            .map_err(load)?;
+        pool::use_fast_pooling(&mut model).map_err(load)?;
+        let plan = model
             .into_optimized()
             .map_err(load)?
             .into_runnable()

@@ -7,6 +7,8 @@ pub mod digits;
 pub mod page;
 
 use std::io;
+
+use anyhow::Context as _;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +41,64 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// The release site to test: `$MATHSKETCH_DIST` or `dist/`, which must hold `index.html`
+/// and a `.wasm` (this builds nothing: `trunk build --release` first, as scripts/test does).
+pub fn dist_dir() -> anyhow::Result<PathBuf> {
+    let dist = std::env::var_os("MATHSKETCH_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    let has_wasm = std::fs::read_dir(&dist)
+        .with_context(|| {
+            format!(
+                "no web build at {} — run `trunk build --release` first (scripts/test does)",
+                dist.display()
+            )
+        })?
+        .filter_map(|e| e.ok())
+        .any(|e| e.path().extension().is_some_and(|x| x == "wasm"));
+    anyhow::ensure!(
+        dist.join("index.html").is_file() && has_wasm,
+        "{} has no index.html or .wasm — rebuild with `trunk build --release`",
+        dist.display()
+    );
+    Ok(dist)
+}
+
+/// How many bytes `bytes` take gzip'd at level 9, as a static host or our server sends them.
+pub fn gzip_size(bytes: &[u8]) -> io::Result<usize> {
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len())
+}
+
+/// Every file of the site under `dist` (trunk's hidden staging dir aside), as (path relative
+/// to `dist`, absolute path), largest first. A first visit downloads all of them: the page
+/// fetches its own assets and the service worker precaches the rest (icons, manifest).
+pub fn site_files(dist: &Path) -> io::Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dist.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let rel = path.strip_prefix(dist).unwrap_or(&path);
+                files.push((rel.to_string_lossy().into_owned(), path.clone()));
+            }
+        }
+    }
+    files.sort_by_key(|(_, p)| std::cmp::Reverse(p.metadata().map(|m| m.len()).unwrap_or(0)));
+    Ok(files)
 }
 
 /// A free TCP port on loopback (the OS picks; released for the caller to bind).
