@@ -151,7 +151,7 @@ mod tests {
         let values: Vec<f32> = (0..len)
             .map(|i| ((i * 7919 % 97) as f32 - 48.0) / 7.0)
             .collect();
-        Ok(Tensor::from_shape(&shape, &values)?)
+        Tensor::from_shape(&shape, &values)
     }
 
     #[test]
