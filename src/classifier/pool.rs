@@ -7,20 +7,32 @@
 //! comparisons in a straight loop over pairs of rows. Max is exact, so the model's outputs are
 //! bit for bit what they were (`tests/onnx_ops.rs` checks this against tract's own ops); any
 //! other pooling shape keeps tract's op.
+//!
+//! A ReLU right before such a pool (our `Conv -> Relu -> MaxPool` blocks) is folded into it:
+//! `max(0, max(a, b, c, d))` equals the max of the ReLU'd values, and taking it after pooling
+//! does a quarter of the work and saves a pass over the conv's output.
 
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::*;
+use tract_onnx::tract_hir::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_hir::tract_core::ops::cnn::{MaxPool, PaddingSpec};
+use tract_onnx::tract_hir::tract_core::ops::math::Max;
 use tract_onnx::tract_hir::tract_core::ops::nn::DataFormat;
 
 /// Max over each 2x2 block of an `[N, C, H, W]` f32 tensor, giving `[N, C, H/2, W/2]` (an odd
-/// last row or column is dropped, as ONNX's floor mode does).
-#[derive(Debug, Clone, Hash, PartialEq, Eq)]
-pub struct MaxPool2x2;
+/// last row or column is dropped, as ONNX's floor mode does); with `relu`, never below 0.
+#[derive(Debug, Clone, Default, Hash, PartialEq, Eq)]
+pub struct MaxPool2x2 {
+    pub relu: bool,
+}
 
 impl Op for MaxPool2x2 {
     fn name(&self) -> StaticName {
-        "MaxPool2x2".into()
+        if self.relu {
+            "Relu+MaxPool2x2".into()
+        } else {
+            "MaxPool2x2".into()
+        }
     }
 
     op_as_typed_op!();
@@ -35,6 +47,7 @@ impl EvalOp for MaxPool2x2 {
             bail!("MaxPool2x2 takes NCHW input, got shape {:?}", input.shape());
         };
         let (oh, ow) = (h / 2, w / 2);
+        let floor = if self.relu { 0.0 } else { f32::NEG_INFINITY };
         let src = input.try_as_plain_ram()?;
         let src = src.as_slice::<f32>()?;
         let mut output = Tensor::zero::<f32>(&[n, c, oh, ow])?;
@@ -47,7 +60,7 @@ impl EvalOp for MaxPool2x2 {
                         let (top, bottom) = rows.split_at(w);
                         let pairs = top.chunks_exact(2).zip(bottom.chunks_exact(2));
                         for (o, (t, b)) in out_row.iter_mut().zip(pairs) {
-                            *o = t[0].max(t[1]).max(b[0].max(b[1]));
+                            *o = t[0].max(t[1]).max(b[0].max(b[1])).max(floor);
                         }
                     }
                 }
@@ -97,7 +110,39 @@ fn is_plain_2x2(pool: &MaxPool, input: &TypedFact) -> bool {
         && input.shape.as_concrete().is_some_and(|s| s.len() == 4)
 }
 
-/// Replaces every plain 2x2/stride-2 f32 `MaxPool` of a typed model by [`MaxPool2x2`].
+/// When `outlet` is the output of a ReLU (`max(x, 0)` with a constant zero) that nothing else
+/// reads, its input `x`.
+fn relu_input(model: &TypedModel, outlet: OutletId) -> TractResult<Option<OutletId>> {
+    let node = model.node(outlet.node);
+    let is_max = node
+        .op_as::<TypedBinOp>()
+        .is_some_and(|op| op.0.is::<Max>());
+    let only_reader =
+        model.outlet_successors(outlet).len() == 1 && !model.output_outlets()?.contains(&outlet);
+    let [a, b] = node.inputs.as_slice() else {
+        return Ok(None);
+    };
+    if !is_max || !only_reader {
+        return Ok(None);
+    }
+    let shape = &model.outlet_fact(outlet)?.shape;
+    for (x, k) in [(*a, *b), (*b, *a)] {
+        let zero = model
+            .outlet_fact(k)?
+            .konst
+            .as_ref()
+            .filter(|k| k.len() == 1)
+            .and_then(|k| k.cast_to_scalar::<f32>().ok())
+            .is_some_and(|v| v == 0.0);
+        if zero && &model.outlet_fact(x)?.shape == shape {
+            return Ok(Some(x));
+        }
+    }
+    Ok(None)
+}
+
+/// Replaces every plain 2x2/stride-2 f32 `MaxPool` of a typed model by [`MaxPool2x2`], taking
+/// in a ReLU that only feeds the pool.
 pub fn use_fast_pooling(model: &mut TypedModel) -> TractResult<()> {
     for id in model.eval_order()? {
         let node = &model.nodes()[id];
@@ -110,7 +155,12 @@ pub fn use_fast_pooling(model: &mut TypedModel) -> TractResult<()> {
         if !is_plain_2x2(pool, model.outlet_fact(*input)?) {
             continue;
         }
-        let patch = TypedModelPatch::replace_single_op(model, node, &node.inputs, MaxPool2x2)?;
+        let (source, relu) = match relu_input(model, *input)? {
+            Some(x) => (x, true),
+            None => (*input, false),
+        };
+        let op = MaxPool2x2 { relu };
+        let patch = TypedModelPatch::replace_single_op(model, node, &[source], op)?;
         patch.apply(model)?;
     }
     Ok(())
@@ -174,11 +224,47 @@ mod tests {
     #[test]
     fn a_single_row_pools_to_nothing_without_panicking() -> TractResult<()> {
         // tract's own MaxPool panics on this shape; ours gives the empty output ONNX defines.
-        let out = MaxPool2x2.eval(
+        let out = MaxPool2x2::default().eval(
             &EvalContext::out_of_plan(),
             tvec!(input([1, 2, 1, 4])?.into_tvalue()),
         )?;
         assert_eq!(out[0].shape(), &[1, 2, 0, 2]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_relu_that_only_feeds_the_pool_is_folded_in() -> TractResult<()> {
+        let shape = [2, 3, 6, 6];
+        let mut model = TypedModel::default();
+        let x = model.add_source("x", f32::fact(shape))?;
+        let zero = model.add_const("zero", tensor0(0f32).broadcast_into_rank(4)?)?;
+        let relu = model.wire_node("relu", tract_onnx::tract_hir::ops::math::max(), &[x, zero])?;
+        let spec = PoolSpec::new(
+            DataFormat::NCHW,
+            tvec!(2, 2),
+            PaddingSpec::Valid,
+            None,
+            Some(tvec!(2, 2)),
+            3,
+            3,
+        );
+        let out = model.wire_node("pool", MaxPool::new(spec, None), &relu)?;
+        model.select_output_outlets(&out)?;
+        let x = input(shape)?;
+        let expected = run(model.clone(), &x)?;
+        use_fast_pooling(&mut model)?;
+        let fused = model
+            .nodes()
+            .iter()
+            .any(|n| n.op_as::<MaxPool2x2>().is_some_and(|p| p.relu));
+        assert!(fused, "the relu was not folded into the pool");
+        let got = run(model, &x)?;
+        assert_eq!(got, expected);
+        assert!(got
+            .try_as_plain_ram()?
+            .as_slice::<f32>()?
+            .iter()
+            .all(|&v| v >= 0.0));
         Ok(())
     }
 
