@@ -310,7 +310,12 @@ async fn app_in(
     };
     let frame = timed("benchFrames").await?;
     let infer = timed("benchInfer").await?;
-    let output = js(c, &hook("benchOutput", 0).replace("(0)", "()")).await?;
+    let output = js(
+        c,
+        "return window.wasmBindings && window.wasmBindings.benchOutput
+             ? Array.from(window.wasmBindings.benchOutput()) : 'no benchOutput export';",
+    )
+    .await?;
     let output = output
         .as_array()
         .context("benchOutput gave no array")?
