@@ -54,3 +54,35 @@ fn normalise_allocates_nothing_after_warm_up() {
     let after = ALLOCATIONS.load(Ordering::SeqCst);
     assert_eq!(after - before, 0, "normalise allocated");
 }
+
+/// Allocations made by `f`, run once after one warm-up call.
+fn allocations_of(mut f: impl FnMut()) -> usize {
+    f();
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    f();
+    ALLOCATIONS.load(Ordering::SeqCst) - before
+}
+
+/// The rest of the frame is inference. tract allocates each node's output tensor inside the
+/// plan, which is not ours to reuse; what is ours (the input tensor, tract's run state, the
+/// output copy) a `Session` keeps between frames, so it must allocate clearly less than a
+/// stateless `Classifier::predict`. Prints both counts.
+#[test]
+fn a_session_reuses_its_input_and_run_state() {
+    use mathsketch::classifier::Classifier;
+
+    let classifier = Classifier::embedded().expect("the embedded model loads");
+    let mut session = classifier.session().expect("a session");
+    let image = MnistImage::benchmark_input();
+    let stateless = allocations_of(|| {
+        classifier.predict(&image).expect("predict");
+    });
+    let with_session = allocations_of(|| {
+        session.predict(&image).expect("session predict");
+    });
+    eprintln!("allocations per prediction: {stateless} stateless, {with_session} with a session");
+    assert!(
+        with_session + 3 <= stateless,
+        "a session should save at least the input, state and output allocations: {with_session} vs {stateless}"
+    );
+}
