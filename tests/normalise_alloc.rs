@@ -1,19 +1,33 @@
 //! The web layer normalises on every animation frame: after warm-up, `Normaliser::normalise`
-//! must not allocate. Own test binary because it installs a counting global allocator.
+//! must not allocate. Own test binary because it installs a counting global allocator. The
+//! count is per thread, so tests running in parallel do not see each other's allocations.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use mathsketch::{MnistImage, Normaliser, Point, Sketch};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Const-initialised and without a destructor, so reading it never allocates.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: a thread being torn down may still free or allocate; it just is not counted.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+/// Allocations made so far on this thread.
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 // SAFETY: defers every operation to the system allocator unchanged; only counts calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        count_one();
         // SAFETY: same contract as our caller's.
         unsafe { System.alloc(layout) }
     }
@@ -22,7 +36,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        count_one();
         // SAFETY: same contract as our caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -47,20 +61,20 @@ fn normalise_allocates_nothing_after_warm_up() {
     let mut out = MnistImage::blank();
     assert!(n.normalise(&s, &mut out));
 
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     for _ in 0..20 {
         assert!(n.normalise(&s, &mut out));
     }
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = allocations();
     assert_eq!(after - before, 0, "normalise allocated");
 }
 
 /// Allocations made by `f`, run once after one warm-up call.
 fn allocations_of(mut f: impl FnMut()) -> usize {
     f();
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     f();
-    ALLOCATIONS.load(Ordering::SeqCst) - before
+    allocations() - before
 }
 
 /// The rest of the frame is inference. tract allocates each node's output tensor inside the

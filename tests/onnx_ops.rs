@@ -78,3 +78,166 @@ fn an_unsupported_operator_is_a_load_error_that_names_it() {
         other => panic!("expected a load error, got {other:?}"),
     }
 }
+
+/// A one-node ONNX model `Y = Gemm(A, B[, C])`: A is the input (its shape is set by the
+/// caller), B and C are initializers, stored transposed when the attributes say so.
+fn gemm_model(
+    trans_a: bool,
+    trans_b: bool,
+    alpha: f32,
+    beta: f32,
+    b: &[f32],
+    b_dims: [i64; 2],
+    c: Option<(&[f32], Vec<i64>)>,
+) -> Vec<u8> {
+    use prost::Message;
+    use tract_onnx::pb::*;
+
+    let tensor = |name: &str, dims: Vec<i64>, data: &[f32]| TensorProto {
+        name: name.into(),
+        dims,
+        data_type: 1, // FLOAT
+        float_data: data.to_vec(),
+        ..Default::default()
+    };
+    let float = |name: &str, f: f32| AttributeProto {
+        name: name.into(),
+        r#type: 1, // FLOAT
+        f,
+        ..Default::default()
+    };
+    let int = |name: &str, i: i64| AttributeProto {
+        name: name.into(),
+        r#type: 2, // INT
+        i,
+        ..Default::default()
+    };
+    let mut inputs = vec!["A".to_string(), "B".to_string()];
+    let mut initializer = vec![tensor("B", b_dims.to_vec(), b)];
+    if let Some((data, dims)) = c {
+        inputs.push("C".into());
+        initializer.push(tensor("C", dims, data));
+    }
+    let node = NodeProto {
+        input: inputs,
+        output: vec!["Y".into()],
+        name: "gemm".into(),
+        op_type: "Gemm".into(),
+        attribute: vec![
+            float("alpha", alpha),
+            float("beta", beta),
+            int("transA", trans_a.into()),
+            int("transB", trans_b.into()),
+        ],
+        ..Default::default()
+    };
+    // A float tensor of unknown shape (the caller sets A's).
+    let value = |name: &str| ValueInfoProto {
+        name: name.into(),
+        r#type: Some(TypeProto {
+            value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+                elem_type: 1, // FLOAT
+                shape: None,
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    ModelProto {
+        ir_version: 8,
+        opset_import: vec![OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
+        graph: Some(GraphProto {
+            node: vec![node],
+            name: "g".into(),
+            initializer,
+            input: vec![value("A")],
+            output: vec![value("Y")],
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// Our own Gemm expansion against the ONNX definition, for every attribute combination (the
+/// shipped model only exercises alpha = beta = 1, transB = 1).
+#[test]
+fn gemm_follows_the_onnx_definition() -> TractResult<()> {
+    const M: usize = 2;
+    const K: usize = 3;
+    const N: usize = 4;
+    let a: Vec<f32> = (0..M * K).map(|i| i as f32 - 2.5).collect(); // [M, K]
+    let b: Vec<f32> = (0..K * N).map(|i| (i as f32 * 0.5) - 1.0).collect(); // [K, N]
+    let transpose = |x: &[f32], rows: usize, cols: usize| -> Vec<f32> {
+        (0..cols * rows)
+            .map(|i| x[(i % rows) * cols + i / rows])
+            .collect()
+    };
+    let framework = tract_onnx::Onnx {
+        op_register: ops::register(),
+        ..tract_onnx::Onnx::default()
+    };
+    for (trans_a, trans_b, alpha, beta, c_dims) in [
+        (false, false, 1.0, 1.0, Some(vec![N as i64])),
+        (true, false, 0.5, 2.0, Some(vec![1, N as i64])),
+        (false, true, 1.0, 0.0, Some(vec![N as i64])),
+        (true, true, 2.0, 1.0, None),
+        (false, false, -1.0, 1.0, Some(vec![M as i64, N as i64])),
+    ] {
+        // C as stored: [N], [1, N] or [M, N], broadcast to [M, N] by ONNX's rules.
+        let c_len = c_dims
+            .as_ref()
+            .map_or(0, |d| d.iter().product::<i64>() as usize);
+        let c_full: Vec<f32> = (0..c_len).map(|i| 10.0 * i as f32 - 3.0).collect();
+        let c_at = |m: usize, n: usize| {
+            if c_len == M * N {
+                c_full[m * N + n]
+            } else {
+                c_full[n]
+            }
+        };
+        let (a_in, a_shape) = if trans_a {
+            (transpose(&a, M, K), [K, M])
+        } else {
+            (a.clone(), [M, K])
+        };
+        let (b_in, b_dims) = if trans_b {
+            (transpose(&b, K, N), [N as i64, K as i64])
+        } else {
+            (b.clone(), [K as i64, N as i64])
+        };
+        let onnx = gemm_model(
+            trans_a,
+            trans_b,
+            alpha,
+            beta,
+            &b_in,
+            b_dims,
+            c_dims.clone().map(|d| (c_full.as_slice(), d)),
+        );
+        let plan = framework
+            .model_for_read(&mut &onnx[..])?
+            .with_input_fact(0, f32::fact(a_shape).into())?
+            .into_optimized()?
+            .into_runnable()?;
+        let y = plan.run(tvec!(Tensor::from_shape(&a_shape, &a_in)?.into()))?;
+        let y = y[0].try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+        for m in 0..M {
+            for n in 0..N {
+                let ab: f32 = (0..K).map(|k| a[m * K + k] * b[k * N + n]).sum();
+                let c_term = if c_len == 0 { 0.0 } else { beta * c_at(m, n) };
+                let want = alpha * ab + c_term;
+                let got = y[m * N + n];
+                assert!(
+                    (got - want).abs() <= 1e-4 * want.abs().max(1.0),
+                    "transA={trans_a} transB={trans_b} alpha={alpha} beta={beta} C={c_dims:?}: \
+                     Y[{m}][{n}] = {got}, want {want}"
+                );
+            }
+        }
+    }
+    Ok(())
+}
