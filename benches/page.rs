@@ -125,14 +125,13 @@ fn stats(mut v: Vec<f64>) -> Result<Stats> {
     })
 }
 
-fn stats_of(value: &Value) -> Result<Stats> {
-    let v = value
+fn numbers(value: &Value) -> Result<Vec<f64>> {
+    value
         .as_array()
-        .context("expected an array of timings")?
+        .with_context(|| format!("expected an array of numbers, got {value}"))?
         .iter()
-        .map(|x| x.as_f64().context("a timing is not a number"))
-        .collect::<Result<Vec<_>>>()?;
-    stats(v)
+        .map(|x| x.as_f64().context("not a number"))
+        .collect()
 }
 
 struct Native {
@@ -222,7 +221,14 @@ struct Browser {
     /// onnxruntime-web's reports: a first visit, then a second one with a warm HTTP cache.
     ort: Value,
     ort_warm: Value,
+    /// Its inference timings over all rounds.
+    ort_infer: Stats,
 }
+
+/// Latency is measured in this many rounds, each visiting every page in turn, so that a slow
+/// spell of the machine (another process, a frequency change) lands on all of them instead of
+/// on whichever page happened to be measured at the time.
+const ROUNDS: usize = 5;
 
 async fn in_chromium(
     root: &Path,
@@ -237,53 +243,147 @@ async fn in_chromium(
     let client = connect(&driver)
         .await
         .context("opening a Chromium session")?;
-    let result = async {
-        let user_agent = js(&client, "return navigator.userAgent")
-            .await?
-            .as_str()
-            .unwrap_or("")
-            .to_owned();
-        let app = app_in(&client, dist, drawing, runs, warmup)
-            .await
-            .context("our page")?;
-        let mut measured = Vec::new();
-        for (label, dir) in variants {
-            let app = app_in(&client, dir, drawing, runs, warmup)
-                .await
-                .with_context(|| format!("our page, {label}"))?;
-            measured.push((label.clone(), app));
-        }
-        let (ort, ort_warm) = ort(&client, root, runs, warmup)
-            .await
-            .context("the onnxruntime-web page")?;
-        Ok(Browser {
-            user_agent,
-            app,
-            variants: measured,
-            ort,
-            ort_warm,
-        })
-    }
-    .await;
+    let result = measure(&client, root, dist, variants, drawing, runs, warmup).await;
     let _ = client.close().await;
     drop(driver);
     result
 }
 
-/// Loads the site from `dist` twice (cold, then warm), draws the frame digit and times the
-/// page's own hooks.
-async fn app_in(
+/// One site being measured: its server (a new origin each, so nothing is cached or registered
+/// for it yet) and what was measured so far.
+struct Site {
+    label: String,
+    server: StaticServer,
+    cold: Option<Load>,
+    warm: Option<Load>,
+    frame: Vec<f64>,
+    infer: Vec<f64>,
+    output: Vec<f32>,
+}
+
+impl Site {
+    fn finish(self) -> Result<(String, App)> {
+        Ok((
+            self.label,
+            App {
+                cold: self.cold.context("no first visit")?,
+                warm: self.warm.context("no second visit")?,
+                frame: stats(self.frame)?,
+                infer: stats(self.infer)?,
+                output: self.output,
+            },
+        ))
+    }
+}
+
+async fn measure(
     c: &Client,
+    root: &Path,
     dist: &Path,
+    variants: &[(String, PathBuf)],
     drawing: &Drawing,
     runs: usize,
     warmup: usize,
-) -> Result<App> {
-    // A server per build: a new origin, so nothing is cached or registered for it yet.
-    let server = StaticServer::start_with_headers(dist.to_path_buf(), BENCH_HEADERS).await?;
-    let url = server.url();
-    let cold = load(c, &url).await.context("first (cold) visit")?;
-    let warm = load(c, &url).await.context("second (warm) visit")?;
+) -> Result<Browser> {
+    let user_agent = js(c, "return navigator.userAgent")
+        .await?
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let mut sites = Vec::new();
+    for (label, dir) in std::iter::once(("shipped build".to_owned(), dist.to_path_buf()))
+        .chain(variants.iter().cloned())
+    {
+        sites.push(Site {
+            label,
+            server: StaticServer::start_with_headers(dir, BENCH_HEADERS).await?,
+            cold: None,
+            warm: None,
+            frame: Vec::new(),
+            infer: Vec::new(),
+            output: Vec::new(),
+        });
+    }
+    let ort_server = StaticServer::start_with_headers(root.to_path_buf(), BENCH_HEADERS).await?;
+    let ort_url = |runs: usize| {
+        format!(
+            "{}bench/ort/index.html?runs={runs}&warmup={warmup}",
+            ort_server.url()
+        )
+    };
+
+    // Start-up: a first visit and a second one (warm HTTP cache) to each page.
+    for site in &mut sites {
+        let url = site.server.url();
+        site.cold = Some(
+            load(c, &url)
+                .await
+                .with_context(|| format!("our page ({}), first visit", site.label))?,
+        );
+        site.warm = Some(
+            load(c, &url)
+                .await
+                .with_context(|| format!("our page ({}), second visit", site.label))?,
+        );
+    }
+    let per_round = runs.div_ceil(ROUNDS);
+    let ort = ort_visit(c, &ort_url(per_round))
+        .await
+        .context("the onnxruntime-web page, first visit")?;
+    let ort_warm = ort_visit(c, &ort_url(per_round))
+        .await
+        .context("the onnxruntime-web page, second visit")?;
+
+    // Latency, in rounds.
+    let mut ort_samples = Vec::new();
+    for _ in 0..ROUNDS {
+        for site in &mut sites {
+            let url = site.server.url();
+            let (frame, infer, output) = app_round(c, &url, drawing, per_round, warmup)
+                .await
+                .with_context(|| format!("our page ({})", site.label))?;
+            site.frame.extend(frame);
+            site.infer.extend(infer);
+            site.output = output;
+        }
+        let report = ort_visit(c, &ort_url(per_round))
+            .await
+            .context("the onnxruntime-web page")?;
+        let samples = report["infer"]["samples"]
+            .as_array()
+            .context("the onnxruntime-web page gave no samples")?;
+        for x in samples {
+            ort_samples.push(x.as_f64().context("a timing is not a number")?);
+        }
+    }
+
+    let mut apps = sites
+        .into_iter()
+        .map(Site::finish)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
+    let (_, app) = apps.next().context("no shipped build measured")?;
+    Ok(Browser {
+        user_agent,
+        app,
+        variants: apps.collect(),
+        ort,
+        ort_warm,
+        ort_infer: stats(ort_samples)?,
+    })
+}
+
+/// One latency round on our page: a (warm) visit, the frame digit drawn, then `runs` timed
+/// runs of `benchFrames` and of `benchInfer`, each after `warmup` untimed ones.
+async fn app_round(
+    c: &Client,
+    url: &str,
+    drawing: &Drawing,
+    runs: usize,
+    warmup: usize,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f32>)> {
+    c.goto(url).await?;
+    wait_ready(c).await?;
     draw(c, drawing, PLACEMENTS[0]).await?;
     let shown = js(
         c,
@@ -308,7 +408,7 @@ async fn app_in(
             if let Some(message) = v.as_str() {
                 bail!("{message}");
             }
-            stats_of(&v)
+            numbers(&v)
         }
     };
     let frame = timed("benchFrames").await?;
@@ -319,24 +419,17 @@ async fn app_in(
              ? Array.from(window.wasmBindings.benchOutput()) : 'no benchOutput export';",
     )
     .await?;
-    let output = output
-        .as_array()
-        .context("benchOutput gave no array")?
-        .iter()
-        .map(|x| x.as_f64().map(|x| x as f32).context("not a number"))
-        .collect::<Result<Vec<_>>>()?;
+    let output = numbers(&output)
+        .context("benchOutput")?
+        .into_iter()
+        .map(|x| x as f32)
+        .collect();
     let errors = js(c, "return window.mathsketchErrors || []").await?;
     ensure!(
         errors.as_array().is_some_and(|a| a.is_empty()),
         "page errors: {errors}"
     );
-    Ok(App {
-        cold,
-        warm,
-        infer,
-        frame,
-        output,
-    })
+    Ok((frame, infer, output))
 }
 
 async fn load(c: &Client, url: &str) -> Result<Load> {
@@ -359,20 +452,8 @@ async fn load(c: &Client, url: &str) -> Result<Load> {
     })
 }
 
-/// Runs `bench/ort/index.html` (onnxruntime-web, single-threaded wasm) twice on a new origin,
-/// a first visit and then one with a warm HTTP cache, as our page is measured, and returns
-/// both reports: see bench/ort/bench.js for the fields.
-async fn ort(c: &Client, root: &Path, runs: usize, warmup: usize) -> Result<(Value, Value)> {
-    let server = StaticServer::start_with_headers(root.to_path_buf(), BENCH_HEADERS).await?;
-    let url = format!(
-        "{}bench/ort/index.html?runs={runs}&warmup={warmup}",
-        server.url()
-    );
-    let cold = ort_visit(c, &url).await.context("first visit")?;
-    let warm = ort_visit(c, &url).await.context("second visit")?;
-    Ok((cold, warm))
-}
-
+/// One visit to `bench/ort/index.html` (onnxruntime-web, single-threaded wasm): what it
+/// reports, see bench/ort/bench.js for the fields.
 async fn ort_visit(c: &Client, url: &str) -> Result<Value> {
     c.goto(url).await?;
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -483,21 +564,7 @@ fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String
     };
     let f = |x: f64| format!("{x:.3}");
     let ratio = |a: f64, b: f64| format!("{:.2}x", a / b);
-    let ort_num = |path: &[&str]| {
-        let mut v = &b.ort;
-        for p in path {
-            v = &v[*p];
-        }
-        v.as_f64().unwrap_or(f64::NAN)
-    };
-    let ort_stats = |key: &str| Stats {
-        median: ort_num(&[key, "median"]),
-        p95: ort_num(&[key, "p95"]),
-        min: ort_num(&[key, "min"]),
-        mean: ort_num(&[key, "mean"]),
-        n: ort_num(&[key, "runs"]) as usize,
-    };
-    let ort_infer = ort_stats("infer");
+    let ort_infer = b.ort_infer;
     let ort_output: Vec<f32> = b.ort["output"]
         .as_array()
         .map(|a| {
@@ -597,7 +664,7 @@ fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String
     ));
 
     line(format!(
-        "\n## Latency (ms, {} timed runs after warm-up)\n",
+        "\n## Latency (ms; {} timed runs each, in {ROUNDS} rounds that visit every page in turn)\n",
         a.infer.n
     ));
     line("| | median | p95 | min | mean |".into());

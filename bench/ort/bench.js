@@ -59,6 +59,7 @@ function summarise(times) {
     p95: nearestRank(sorted, 95),
     min: sorted[0],
     mean: sum / times.length,
+    samples: Array.from(times),
   };
 }
 
