@@ -89,7 +89,14 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?
-        .block_on(in_chromium(&root, &dist, &variants, &drawing, runs, warmup))?;
+        .block_on(in_chromium(Setup {
+            root: &root,
+            dist: &dist,
+            variants: &variants,
+            drawing: &drawing,
+            runs,
+            warmup,
+        }))?;
 
     let ours = dist_assets(&dist)?;
     let ort_files = ort_assets(&root, &browser.ort)?;
@@ -233,20 +240,27 @@ const ROUNDS: usize = 5;
 /// Warm visits to each page; the median one is reported.
 const WARM_VISITS: usize = 5;
 
-async fn in_chromium(
-    root: &Path,
-    dist: &Path,
-    variants: &[(String, PathBuf)],
-    drawing: &Drawing,
+/// What the browser part measures, and how much.
+#[derive(Clone, Copy)]
+struct Setup<'a> {
+    /// The repository, served for the onnxruntime-web page.
+    root: &'a Path,
+    /// Our release site.
+    dist: &'a Path,
+    /// Other builds of it, labelled.
+    variants: &'a [(String, PathBuf)],
+    drawing: &'a Drawing,
     runs: usize,
     warmup: usize,
-) -> Result<Browser> {
+}
+
+async fn in_chromium(setup: Setup<'_>) -> Result<Browser> {
     let driver =
         Chromedriver::start().context("starting chromedriver (is chromium-driver installed?)")?;
     let client = connect(&driver)
         .await
         .context("opening a Chromium session")?;
-    let result = measure(&client, root, dist, variants, drawing, runs, warmup).await;
+    let result = measure(&client, setup).await;
     let _ = client.close().await;
     drop(driver);
     result
@@ -279,15 +293,15 @@ impl Site {
     }
 }
 
-async fn measure(
-    c: &Client,
-    root: &Path,
-    dist: &Path,
-    variants: &[(String, PathBuf)],
-    drawing: &Drawing,
-    runs: usize,
-    warmup: usize,
-) -> Result<Browser> {
+async fn measure(c: &Client, setup: Setup<'_>) -> Result<Browser> {
+    let Setup {
+        root,
+        dist,
+        variants,
+        drawing,
+        runs,
+        warmup,
+    } = setup;
     let user_agent = js(c, "return navigator.userAgent")
         .await?
         .as_str()
