@@ -26,11 +26,7 @@ fn tract_native(c: &mut Criterion) {
         .into_iter()
         .find(|d| d.digit == 3)
         .expect("the test drawings include a 3");
-    let strokes: Vec<Vec<[f32; 2]>> =
-        digits::place(&three, digits::PLACEMENTS[0], 400.0, 400.0, 5.0)
-            .into_iter()
-            .map(|s| s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect())
-            .collect();
+    let strokes = digits::pad_coordinates(&three, digits::PLACEMENTS[0], 400.0);
     let sketch = Sketch::from_coordinates(&strokes).expect("the drawing is a valid sketch");
     let mut normaliser = Normaliser::new();
     let mut image = MnistImage::blank();

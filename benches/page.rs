@@ -189,10 +189,7 @@ fn native(drawing: &Drawing, runs: usize, warmup: usize) -> Result<Native> {
 
 /// The frame drawing as the page sees it on a 400 x 400 px pad.
 fn native_sketch(drawing: &Drawing) -> Result<Sketch> {
-    let strokes: Vec<Vec<[f32; 2]>> = digits::place(drawing, PLACEMENTS[0], 400.0, 400.0, 5.0)
-        .into_iter()
-        .map(|s| s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect())
-        .collect();
+    let strokes = digits::pad_coordinates(drawing, PLACEMENTS[0], 400.0);
     Ok(Sketch::from_coordinates(&strokes)?)
 }
 

@@ -142,26 +142,10 @@ impl Classifier {
             for (dst, img) in input.chunks_exact_mut(PIXELS).zip(chunk) {
                 dst.copy_from_slice(img.pixels());
             }
-            let tensor = Tensor::from_shape(&[self.batch, 1, SIDE, SIDE], &input)
-                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
-            let outputs = self
-                .plan
-                .run(tvec!(tensor.into()))
-                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
-            let output = outputs
-                .first()
-                .ok_or_else(|| ClassifierError::Run("the model has no output".into()))?;
-            let shape = output.shape().to_vec();
-            if shape != [self.batch, CLASSES] {
-                return Err(ClassifierError::OutputShape {
-                    shape,
-                    batch: self.batch,
-                });
-            }
-            let values = output
-                .try_as_plain_ram()
-                .and_then(|view| view.as_slice::<f32>())
-                .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+            let tensor =
+                Tensor::from_shape(&[self.batch, 1, SIDE, SIDE], &input).map_err(run_error)?;
+            let outputs = self.plan.run(tvec!(tensor.into())).map_err(run_error)?;
+            let values = probability_rows(&outputs, self.batch)?;
             for row in values.chunks_exact(CLASSES).take(chunk.len()) {
                 let mut p = [0f32; CLASSES];
                 p.copy_from_slice(row);
@@ -188,20 +172,39 @@ pub struct Session {
 impl Classifier {
     /// A [`Session`] on this classifier.
     pub fn session(&self) -> Result<Session, ClassifierError> {
-        let state = self
-            .plan
-            .spawn()
-            .map_err(|e| ClassifierError::Run(format!("{e:#}")))?;
+        let state = self.plan.spawn().map_err(run_error)?;
         Ok(Session {
             classifier: self.clone(),
             state,
-            input: Arc::new(blank_input(self.batch)),
+            input: Arc::new(blank_input(self.batch)?),
         })
     }
 }
 
-fn blank_input(batch: usize) -> Tensor {
-    Tensor::zero::<f32>(&[batch, 1, SIDE, SIDE]).unwrap_or_else(|_| Tensor::default())
+fn run_error(e: TractError) -> ClassifierError {
+    ClassifierError::Run(format!("{e:#}"))
+}
+
+/// A zeroed `[batch, 1, 28, 28]` input tensor.
+fn blank_input(batch: usize) -> Result<Tensor, ClassifierError> {
+    Tensor::zero::<f32>(&[batch, 1, SIDE, SIDE]).map_err(run_error)
+}
+
+/// The plan's output as `batch` rows of probabilities, checked to be `[batch, 10]` f32.
+fn probability_rows(outputs: &[TValue], batch: usize) -> Result<&[f32], ClassifierError> {
+    let output = outputs
+        .first()
+        .ok_or_else(|| ClassifierError::Run("the model has no output".into()))?;
+    if output.shape() != [batch, CLASSES] {
+        return Err(ClassifierError::OutputShape {
+            shape: output.shape().to_vec(),
+            batch,
+        });
+    }
+    output
+        .try_as_plain_ram()
+        .and_then(|view| view.as_slice::<f32>())
+        .map_err(run_error)
 }
 
 impl Session {
@@ -212,49 +215,25 @@ impl Session {
 
     /// Probabilities for one image (the first slot of the batch; any others stay blank).
     pub fn predict(&mut self, image: &MnistImage) -> Result<Probabilities, ClassifierError> {
-        let run = |e: TractError| ClassifierError::Run(format!("{e:#}"));
         // Exclusive again unless a run failed half-way and tract still holds it; then a
         // fresh tensor is the safe choice.
         if Arc::get_mut(&mut self.input).is_none() {
-            self.input = Arc::new(blank_input(self.classifier.batch));
+            self.input = Arc::new(blank_input(self.classifier.batch)?);
         }
         let tensor = Arc::get_mut(&mut self.input)
             .ok_or_else(|| ClassifierError::Run("the input tensor is still in use".into()))?;
-        let pixels = tensor
-            .try_as_plain_ram_mut()
-            .and_then(|mut view| {
-                view.as_slice_mut::<f32>().map(|dst| {
-                    let (first, _) = dst.split_at_mut(PIXELS.min(dst.len()));
-                    first.copy_from_slice(&image.pixels()[..first.len()]);
-                    first.len()
-                })
-            })
-            .map_err(run)?;
-        if pixels != PIXELS {
-            return Err(ClassifierError::Run(format!(
-                "the input tensor holds {pixels} pixels, expected {PIXELS}"
-            )));
-        }
+        let mut view = tensor.try_as_plain_ram_mut().map_err(run_error)?;
+        view.as_slice_mut::<f32>()
+            .map_err(run_error)?
+            .get_mut(..PIXELS)
+            .ok_or_else(|| ClassifierError::Run("the input tensor is too small".into()))?
+            .copy_from_slice(image.pixels());
         let outputs = self
             .state
             .run(tvec!(TValue::from_const(self.input.clone())))
-            .map_err(run)?;
-        let output = outputs
-            .first()
-            .ok_or_else(|| ClassifierError::Run("the model has no output".into()))?;
-        let values = output
-            .try_as_plain_ram()
-            .and_then(|view| view.as_slice::<f32>())
-            .map_err(run)?;
-        let row = values
-            .get(..CLASSES)
-            .filter(|_| output.shape() == [self.classifier.batch, CLASSES])
-            .ok_or_else(|| ClassifierError::OutputShape {
-                shape: output.shape().to_vec(),
-                batch: self.classifier.batch,
-            })?;
+            .map_err(run_error)?;
         let mut p = [0f32; CLASSES];
-        p.copy_from_slice(row);
+        p.copy_from_slice(&probability_rows(&outputs, self.classifier.batch)?[..CLASSES]);
         Ok(Probabilities(p))
     }
 }

@@ -78,18 +78,16 @@ pub fn start() {
 /// repeated `runs` times: a hook for benchmarks and tests, exported to JS as `benchFrames`.
 #[wasm_bindgen(js_name = benchFrames)]
 pub fn bench_frames(runs: u32) -> Result<Vec<f64>, JsValue> {
-    let app = APP
-        .with(|slot| slot.borrow().clone())
-        .ok_or_else(|| JsValue::from_str("MathSketch is not mounted"))?;
-    let mut state = app.state.borrow_mut();
-    (0..runs)
-        .map(|_| {
-            state
-                .predict_timed()
-                .map(|r| r.map_or(0.0, |(_, t)| t.frame_ms))
-                .map_err(|e| JsValue::from_str(&e))
-        })
-        .collect()
+    with_state(|state| {
+        (0..runs)
+            .map(|_| {
+                state
+                    .predict_timed()
+                    .map(|r| r.map_or(0.0, |(_, t)| t.frame_ms))
+                    .map_err(|e| JsValue::from_str(&e))
+            })
+            .collect()
+    })
 }
 
 /// Per-run cost in ms of inference alone on [`MnistImage::benchmark_input`], repeated `runs`
@@ -127,16 +125,22 @@ pub fn bench_output() -> Result<Vec<f32>, JsValue> {
 fn with_session<T>(
     f: impl FnOnce(&mut Session, &Window) -> Result<T, JsValue>,
 ) -> Result<T, JsValue> {
+    with_state(|state| {
+        let session = state
+            .classifier
+            .as_mut()
+            .ok_or_else(|| JsValue::from_str("the model is not loaded"))?;
+        f(session, &state.window)
+    })
+}
+
+/// Runs `f` on the mounted app's state (the exported JS hooks' way in).
+fn with_state<T>(f: impl FnOnce(&mut State) -> Result<T, JsValue>) -> Result<T, JsValue> {
     let app = APP
         .with(|slot| slot.borrow().clone())
         .ok_or_else(|| JsValue::from_str("MathSketch is not mounted"))?;
     let mut state = app.state.borrow_mut();
-    let state = &mut *state;
-    let session = state
-        .classifier
-        .as_mut()
-        .ok_or_else(|| JsValue::from_str("the model is not loaded"))?;
-    f(session, &state.window)
+    f(&mut state)
 }
 
 /// The animation-frame callback, made once (filled in after the app that it captures).

@@ -180,3 +180,12 @@ pub fn place(d: &Drawing, at: Placement, w: f64, h: f64, step: f64) -> Vec<Vec<(
         })
         .collect()
 }
+
+/// The drawing as `Sketch::from_coordinates` takes it: placed on a square pad of `side` px,
+/// sampled like a pointer (points at most 5 px apart). The benchmarks' native frame uses it.
+pub fn pad_coordinates(d: &Drawing, at: Placement, side: f64) -> Vec<Vec<[f32; 2]>> {
+    place(d, at, side, side, 5.0)
+        .into_iter()
+        .map(|s| s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect())
+        .collect()
+}
