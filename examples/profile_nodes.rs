@@ -6,25 +6,17 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use mathsketch::classifier::{ops, pool, EMBEDDED_MODEL};
+use mathsketch::classifier::{self, EMBEDDED_MODEL};
 use mathsketch::mnist::{MnistImage, SIDE};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::tract_core::plan::eval;
-use tract_onnx::Onnx;
 
 const RUNS: usize = 1000;
 
 fn main() -> TractResult<()> {
-    let framework = Onnx {
-        op_register: ops::register(),
-        ..Onnx::default()
-    };
     // The same pipeline as `Classifier::with_batch`.
-    let mut model = framework
-        .model_for_read(&mut &EMBEDDED_MODEL[..])?
-        .with_input_fact(0, f32::fact([1, 1, SIDE, SIDE]).into())?
-        .into_typed()?;
-    pool::use_fast_pooling(&mut model)?;
+    let mut model = classifier::typed_model(EMBEDDED_MODEL, 1)?;
+    classifier::use_fast_ops(&mut model)?;
     let plan = model.into_optimized()?.into_runnable()?;
     let mut state = plan.spawn()?;
     let image = MnistImage::benchmark_input();

@@ -242,3 +242,56 @@ fn prediction_follows_the_drawing_or_the_failure_is_shown() {
         assert_eq!(strokes(), "1");
     }
 }
+
+/// The convolution kernel runs on wasm SIMD only here: in the browser it must compute what
+/// tract's own convolution computes there, up to float rounding.
+#[wasm_bindgen_test]
+fn the_wasm_simd_convolution_matches_tracts() {
+    use mathsketch::classifier::{self, conv::Conv3x3, EMBEDDED_MODEL};
+    use mathsketch::mnist::{MnistImage, SIDE};
+    use tract_onnx::prelude::*;
+
+    let plan = |fast: bool| {
+        let mut model = classifier::typed_model(EMBEDDED_MODEL, 1).expect("model reads");
+        if fast {
+            classifier::use_fast_ops(&mut model).expect("our ops fit");
+            let direct = model
+                .nodes()
+                .iter()
+                .filter(|n| n.op_is::<Conv3x3>())
+                .count();
+            assert_eq!(direct, 5, "all five convolutions run on our kernel");
+        }
+        model
+            .into_optimized()
+            .expect("model optimises")
+            .into_runnable()
+            .expect("plan")
+    };
+    let (tracts, ours) = (plan(false), plan(true));
+    // A "1": a vertical bar two pixels wide.
+    let one = MnistImage::from_pixels(std::array::from_fn(|i| {
+        let (y, x) = (i / SIDE, i % SIDE);
+        if (13..15).contains(&x) && (5..23).contains(&y) {
+            1.0
+        } else {
+            0.0
+        }
+    }));
+    for image in [MnistImage::benchmark_input(), one] {
+        let run = |plan: &std::sync::Arc<TypedSimplePlan>| {
+            let input = Tensor::from_shape(&[1, 1, SIDE, SIDE], image.pixels()).expect("input");
+            let out = plan.run(tvec!(input.into())).expect("runs");
+            out[0]
+                .try_as_plain_ram()
+                .expect("plain")
+                .as_slice::<f32>()
+                .expect("f32")
+                .to_vec()
+        };
+        let (expected, got) = (run(&tracts), run(&ours));
+        for (g, e) in got.iter().zip(&expected) {
+            assert!((g - e).abs() <= 1e-5, "{got:?} vs tract's {expected:?}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ use tract_onnx::prelude::*;
 
 use crate::mnist::{MnistImage, PIXELS, SIDE};
 
+pub mod conv;
 pub mod ops;
 pub mod pool;
 
@@ -66,6 +67,27 @@ impl Probabilities {
 
 type Plan = Arc<TypedSimplePlan>;
 
+/// The ONNX model read with our op register (`ops`) for `float32 [batch, 1, 28, 28]` input:
+/// the typed graph before any optimisation.
+pub fn typed_model(onnx: &[u8], batch: usize) -> TractResult<TypedModel> {
+    let framework = Onnx {
+        op_register: ops::register(),
+        ..Onnx::default()
+    };
+    framework
+        .model_for_read(&mut &onnx[..])?
+        .with_input_fact(0, f32::fact([batch, 1, SIDE, SIDE]).into())?
+        .into_typed()
+}
+
+/// Puts our own ops in place of tract's where they compute the same thing faster: the 2x2
+/// max-pools (exactly) and the 3x3 convolutions (up to float rounding), each taking in the
+/// ReLU next to it.
+pub fn use_fast_ops(model: &mut TypedModel) -> TractResult<()> {
+    pool::use_fast_pooling(model)?;
+    conv::use_direct_conv(model)
+}
+
 /// A loaded, optimised model.
 #[derive(Debug, Clone)]
 pub struct Classifier {
@@ -95,18 +117,8 @@ impl Classifier {
             return Err(ClassifierError::Load("the model file is empty".into()));
         }
         let load = |e: TractError| ClassifierError::Load(format!("{e:#}"));
-        let framework = Onnx {
-            op_register: ops::register(),
-            ..Onnx::default()
-        };
-        let mut model = framework
-            .model_for_read(&mut &onnx[..])
-            .map_err(load)?
-            .with_input_fact(0, f32::fact([batch, 1, SIDE, SIDE]).into())
-            .map_err(load)?
-            .into_typed()
-            .map_err(load)?;
-        pool::use_fast_pooling(&mut model).map_err(load)?;
+        let mut model = typed_model(onnx, batch).map_err(load)?;
+        use_fast_ops(&mut model).map_err(load)?;
         let plan = model
             .into_optimized()
             .map_err(load)?

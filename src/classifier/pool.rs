@@ -110,19 +110,22 @@ fn is_plain_2x2(pool: &MaxPool, input: &TypedFact) -> bool {
         && input.shape.as_concrete().is_some_and(|s| s.len() == 4)
 }
 
-/// When `outlet` is the output of a ReLU (`max(x, 0)` with a constant zero) that nothing else
-/// reads, its input `x`.
-fn relu_input(model: &TypedModel, outlet: OutletId) -> TractResult<Option<OutletId>> {
+/// Whether exactly one node reads `outlet` and it is not a model output, so the node that
+/// makes it can be fused into that reader.
+pub(super) fn has_one_reader(model: &TypedModel, outlet: OutletId) -> TractResult<bool> {
+    Ok(model.outlet_successors(outlet).len() == 1 && !model.output_outlets()?.contains(&outlet))
+}
+
+/// When `outlet` is the output of a ReLU (`max(x, 0)` with a constant zero), its input `x`.
+pub(super) fn relu_input(model: &TypedModel, outlet: OutletId) -> TractResult<Option<OutletId>> {
     let node = model.node(outlet.node);
     let is_max = node
         .op_as::<TypedBinOp>()
         .is_some_and(|op| op.0.is::<Max>());
-    let only_reader =
-        model.outlet_successors(outlet).len() == 1 && !model.output_outlets()?.contains(&outlet);
     let [a, b] = node.inputs.as_slice() else {
         return Ok(None);
     };
-    if !is_max || !only_reader {
+    if !is_max {
         return Ok(None);
     }
     let shape = &model.outlet_fact(outlet)?.shape;
@@ -156,8 +159,8 @@ pub fn use_fast_pooling(model: &mut TypedModel) -> TractResult<()> {
             continue;
         }
         let (source, relu) = match relu_input(model, *input)? {
-            Some(x) => (x, true),
-            None => (*input, false),
+            Some(x) if has_one_reader(model, *input)? => (x, true),
+            _ => (*input, false),
         };
         let op = MaxPool2x2 { relu };
         let patch = TypedModelPatch::replace_single_op(model, node, &[source], op)?;
