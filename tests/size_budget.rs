@@ -12,8 +12,10 @@ mod support;
 
 use anyhow::Result;
 
-/// All of `dist/`, gzip'd.
-const TOTAL_GZIP_BUDGET: usize = 1_950_000;
+/// All of `dist/`, gzip'd. Also the performance issue's "at most half of what the
+/// onnxruntime-web page needs": onnxruntime-web 1.30.0's wasm, its two JS files and the model
+/// come to 3,855,200 bytes gzip'd (`scripts/bench`), so the total must stay under 1,927,600.
+const TOTAL_GZIP_BUDGET: usize = 1_927_000;
 /// The wasm module alone (tract, the model and our code), gzip'd.
 const WASM_GZIP_BUDGET: usize = 1_910_000;
 /// Everything else (HTML, JS glue, CSS, icons, manifest, service worker), gzip'd.
