@@ -260,6 +260,20 @@ async fn works_offline_and_picks_up_a_new_deploy() {
         errors.is_empty(),
         "console errors on first load (CSP?): {errors:#?}"
     );
+    // The worker precaches the content-hashed files through the HTTP cache the page has just
+    // filled, so the first visit downloads the 1.9 MB wasm once, not a second time for the
+    // precache. (The access log is written in batches: give it a moment.)
+    std::thread::sleep(Duration::from_secs(1));
+    let wasm_requests: Vec<String> = server
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.contains("_bg.wasm"))
+        .collect();
+    assert_eq!(
+        wasm_requests.len(),
+        1,
+        "the first visit should fetch the wasm once: {wasm_requests:#?}"
+    );
     assert_eq!(
         js(&client, "return window.mathsketchErrors.length").await,
         json!(0)

@@ -2,7 +2,7 @@
 //! padding, NCHW f32, one group, with its bias and (when one follows) its ReLU.
 //!
 //! tract lowers every convolution to a pad, an im2col-style packing and a general matrix
-//! product; on our model those products were 80 % of inference (`examples/profile_nodes.rs`),
+//! product; on our model those products were 85 % of inference (`examples/profile_nodes.rs`),
 //! and in the browser they ran at about a third of native speed. [`Conv3x3`] skips the
 //! packing altogether. The input is copied once into a zero-bordered buffer whose rows are
 //! `W + 2` wide; then output pixel `p = y * (W + 2) + x` reads input `p + offset(c, ky, kx)`
@@ -13,9 +13,10 @@
 //! copied out, with the bias already added and the ReLU applied.
 //!
 //! The arithmetic is one multiply then one add per tap, in the same order on every target
-//! (wasm SIMD in the browser, plain four-float arrays natively, see [`lanes`]), so the web page
-//! and the server compute bit-identical outputs. They differ from tract's own convolution only
-//! by float rounding (`tests/onnx_ops.rs` bounds that); any other convolution keeps tract's op.
+//! (wasm SIMD in the browser, SSE or plain four-float arrays natively, see [`lanes`]), so the
+//! web page and the server get the same bits out of every convolution. They differ from
+//! tract's own convolution only by float rounding (`tests/onnx_ops.rs` and `tests/wasm.rs`
+//! bound that); any other convolution keeps tract's op.
 
 use std::sync::Arc;
 
