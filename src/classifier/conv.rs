@@ -26,14 +26,16 @@ use tract_onnx::tract_hir::tract_core::ops::cast::Cast;
 use tract_onnx::tract_hir::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
 use tract_onnx::tract_hir::tract_core::ops::nn::DataFormat;
 
+use super::lanes;
 use super::pool::{has_one_reader, relu_input};
+use super::winograd::{self, Winograd};
 
 /// Output channels per kernel tile.
-const MR: usize = 2;
+pub(super) const MR: usize = 2;
 /// Four-lane vectors of output pixels per kernel tile.
 const NV: usize = 4;
 /// Output pixels per kernel tile.
-const NR: usize = 4 * NV;
+pub(super) const NR: usize = 4 * NV;
 
 /// `[N, C, H, W] -> [N, O, H, W]`: 3x3 convolution, stride 1, zero padding 1, plus bias,
 /// optionally followed by ReLU.
@@ -51,8 +53,16 @@ pub struct Conv3x3 {
     packed: Arc<Tensor>,
     /// One bias per output channel, padded like the weight blocks.
     bias: Arc<Tensor>,
+    /// Set when the op computes with Winograd's F(2x2, 3x3) instead (see [`WINOGRAD_MIN_CHANNELS`]).
+    winograd: Option<Winograd>,
     pub relu: bool,
 }
+
+/// From this many input channels on, [`Conv3x3`] uses Winograd's F(2x2, 3x3)
+/// (`winograd.rs`): 16 multiplies per 2x2 outputs and input channel instead of 36. Its
+/// transforms cost per input and output channel, so with very few input channels (our first
+/// layer has one) the direct kernel is faster.
+pub const WINOGRAD_MIN_CHANNELS: usize = 8;
 
 impl Conv3x3 {
     /// Builds the op from OIHW `[O, C, 3, 3]` weights and `[O]` biases for `[_, C, H, W]` input.
@@ -95,11 +105,21 @@ impl Conv3x3 {
             channels > 0 && height > 0 && width > 0,
             "Conv3x3 needs a non-empty input, got [_, {channels}, {height}, {width}]"
         );
+        let winograd = if channels >= WINOGRAD_MIN_CHANNELS {
+            Some(Winograd::new(
+                weights,
+                &bias[..outputs],
+                (channels, height, width, outputs),
+            )?)
+        } else {
+            None
+        };
         Ok(Conv3x3 {
             channels,
             height,
             width,
             outputs,
+            winograd,
             geometry: Geometry::new(channels, height, width, outputs),
             packed: Arc::new(Tensor::from_shape(&[blocks, taps, MR], &packed)?),
             bias: Arc::new(Tensor::from_shape(&[blocks * MR], &padded_bias)?),
@@ -131,7 +151,9 @@ impl Conv3x3 {
         {
             let mut dst = output.try_as_plain_ram_mut()?;
             let dst = dst.as_slice_mut::<f32>()?;
-            scratch.fit(g);
+            if self.winograd.is_none() {
+                scratch.fit(g);
+            }
             let plane_in = c * h * w;
             let plane_out = self.outputs * h * w;
             if plane_in > 0 && plane_out > 0 {
@@ -139,6 +161,10 @@ impl Conv3x3 {
                     .chunks_exact(plane_in)
                     .zip(dst.chunks_exact_mut(plane_out))
                 {
+                    if let Some(winograd) = &self.winograd {
+                        winograd.run_image(image, out, self.relu, &mut scratch.winograd)?;
+                        continue;
+                    }
                     g.pad_into(image, &mut scratch.padded);
                     g.convolve(packed, bias, &scratch.padded, &mut scratch.wide)?;
                     g.crop_into(&scratch.wide, out, self.relu);
@@ -286,7 +312,7 @@ impl Geometry {
 /// `weights` must hold `offsets.len() * MR` floats; `out.add(r * stride)..+NR` must be
 /// writable for every `r < MR`.
 #[inline(always)]
-unsafe fn tile(
+pub(super) unsafe fn tile(
     weights: *const f32,
     bias: [f32; MR],
     offsets: &[usize],
@@ -331,171 +357,12 @@ unsafe fn tile(
     a13.store(o1.add(12));
 }
 
-/// Four f32 lanes. The browser build has wasm SIMD (`.cargo/config.toml` enables it for every
-/// wasm32 build) and gets its vector instructions; everywhere else gets plain arrays, which
-/// the compiler turns into the target's own vectors. Both compute `a + w * x` as one rounded
-/// multiply and one rounded add per lane, so they give the same bits.
-mod lanes {
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    mod imp {
-        use core::arch::wasm32::*;
-
-        #[inline(always)]
-        pub fn prepare() {}
-
-        #[derive(Clone, Copy)]
-        pub struct F32x4(v128);
-
-        impl F32x4 {
-            #[inline(always)]
-            pub fn splat(v: f32) -> Self {
-                F32x4(f32x4_splat(v))
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be readable.
-            #[inline(always)]
-            pub unsafe fn load(p: *const f32) -> Self {
-                F32x4(v128_load(p.cast()))
-            }
-
-            /// # Safety
-            /// `p` must be readable.
-            #[inline(always)]
-            pub unsafe fn load_splat(p: *const f32) -> Self {
-                F32x4(v128_load32_splat(p.cast()))
-            }
-
-            #[inline(always)]
-            pub fn add_mul(self, w: Self, x: Self) -> Self {
-                F32x4(f32x4_add(self.0, f32x4_mul(w.0, x.0)))
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be writable.
-            #[inline(always)]
-            pub unsafe fn store(self, p: *mut f32) {
-                v128_store(p.cast(), self.0)
-            }
-        }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    mod imp {
-        use core::arch::x86_64::*;
-
-        #[derive(Clone, Copy)]
-        pub struct F32x4(__m128);
-
-        /// tract's AVX kernels can leave the upper halves of the ymm registers dirty; SSE code
-        /// run after that pays for a state transition on every instruction (measured: the
-        /// convolutions took 2.3x as long natively). `vzeroupper` once per convolution clears it.
-        #[inline(always)]
-        pub fn prepare() {
-            #[target_feature(enable = "avx")]
-            unsafe fn zero_upper() {
-                _mm256_zeroupper()
-            }
-            if std::is_x86_feature_detected!("avx") {
-                // SAFETY: the CPU has AVX, checked just above.
-                unsafe { zero_upper() }
-            }
-        }
-
-        // SSE is part of x86-64 itself, so these are always available.
-        impl F32x4 {
-            #[inline(always)]
-            pub fn splat(v: f32) -> Self {
-                F32x4(unsafe { _mm_set1_ps(v) })
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be readable.
-            #[inline(always)]
-            pub unsafe fn load(p: *const f32) -> Self {
-                F32x4(_mm_loadu_ps(p))
-            }
-
-            /// # Safety
-            /// `p` must be readable.
-            #[inline(always)]
-            pub unsafe fn load_splat(p: *const f32) -> Self {
-                F32x4(_mm_load1_ps(p))
-            }
-
-            #[inline(always)]
-            pub fn add_mul(self, w: Self, x: Self) -> Self {
-                F32x4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(w.0, x.0)) })
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be writable.
-            #[inline(always)]
-            pub unsafe fn store(self, p: *mut f32) {
-                _mm_storeu_ps(p, self.0)
-            }
-        }
-    }
-
-    #[cfg(not(any(
-        all(target_arch = "wasm32", target_feature = "simd128"),
-        target_arch = "x86_64"
-    )))]
-    mod imp {
-        #[inline(always)]
-        pub fn prepare() {}
-
-        #[derive(Clone, Copy)]
-        pub struct F32x4([f32; 4]);
-
-        impl F32x4 {
-            #[inline(always)]
-            pub fn splat(v: f32) -> Self {
-                F32x4([v; 4])
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be readable.
-            #[inline(always)]
-            pub unsafe fn load(p: *const f32) -> Self {
-                F32x4(p.cast::<[f32; 4]>().read_unaligned())
-            }
-
-            /// # Safety
-            /// `p` must be readable.
-            #[inline(always)]
-            pub unsafe fn load_splat(p: *const f32) -> Self {
-                F32x4([p.read(); 4])
-            }
-
-            #[inline(always)]
-            pub fn add_mul(self, w: Self, x: Self) -> Self {
-                let (a, w, x) = (self.0, w.0, x.0);
-                F32x4([
-                    a[0] + w[0] * x[0],
-                    a[1] + w[1] * x[1],
-                    a[2] + w[2] * x[2],
-                    a[3] + w[3] * x[3],
-                ])
-            }
-
-            /// # Safety
-            /// `p..p + 4` must be writable.
-            #[inline(always)]
-            pub unsafe fn store(self, p: *mut f32) {
-                p.cast::<[f32; 4]>().write_unaligned(self.0)
-            }
-        }
-    }
-
-    pub use imp::{prepare, F32x4};
-}
-
 /// The buffers one `Conv3x3` node keeps between runs, so a frame allocates only its output.
 #[derive(Debug, Clone, Default)]
 struct Scratch {
     padded: Vec<f32>,
     wide: Vec<f32>,
+    winograd: winograd::Scratch,
 }
 
 impl Scratch {
@@ -750,6 +617,11 @@ mod tests {
             ([1, 4, 1, 1], 3, false),
             ([3, 2, 14, 14], 1, true),
             ([1, 40, 7, 7], 64, false),
+            // Winograd from 8 input channels: odd sizes, odd output counts, batches.
+            ([2, 8, 5, 7], 3, true),
+            ([1, 9, 1, 1], 2, false),
+            ([1, 12, 3, 10], 5, false),
+            ([1, 24, 14, 14], 32, true),
         ];
         for (shape, outputs, relu) in cases {
             for padding in [

@@ -14,8 +14,10 @@ use tract_onnx::prelude::*;
 use crate::mnist::{MnistImage, PIXELS, SIDE};
 
 pub mod conv;
+mod lanes;
 pub mod ops;
 pub mod pool;
+mod winograd;
 
 /// Number of classes the model scores.
 pub const CLASSES: usize = 10;
