@@ -12,8 +12,12 @@
 //! spilling. The two extra columns per row are computed and then dropped when the result is
 //! copied out, with the bias already added and the ReLU applied.
 //!
+//! With 8 or more input channels the op computes the same convolution with Winograd's
+//! F(2x2, 3x3) instead (`winograd.rs`): 16 multiplies per 2x2 outputs and input channel
+//! instead of 36, its 16 matrix products running on this kernel's tile.
+//!
 //! The arithmetic is one multiply then one add per tap, in the same order on every target
-//! (wasm SIMD in the browser, SSE or plain four-float arrays natively, see [`lanes`]), so the
+//! (wasm SIMD in the browser, SSE or plain four-float arrays natively, see `lanes.rs`), so the
 //! web page and the server get the same bits out of every convolution. They differ from
 //! tract's own convolution only by float rounding (`tests/onnx_ops.rs` and `tests/wasm.rs`
 //! bound that); any other convolution keeps tract's op.

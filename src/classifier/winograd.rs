@@ -17,7 +17,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::*;
 
 use super::conv::{tile, MR, NR};
-use super::lanes::F32x4;
+use super::lanes::{self, F32x4};
 
 /// Sizes derived from one op's shape; all index arithmetic lives here.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -174,6 +174,7 @@ impl Winograd {
             (g.channels, h, w, g.outputs)
         );
         scratch.fit(g);
+        lanes::prepare();
         let packed = self.packed.try_as_plain_ram()?;
         let packed = packed.as_slice::<f32>()?;
         let bias = self.bias.try_as_plain_ram()?;
