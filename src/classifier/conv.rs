@@ -51,14 +51,7 @@ pub struct Conv3x3 {
     pub width: usize,
     /// Output channels.
     pub outputs: usize,
-    geometry: Geometry,
-    /// The weights in kernel order: per block of [`MR`] output channels, per tap `(c, ky, kx)`,
-    /// the block's [`MR`] weights (an odd last block is padded with zero weights).
-    packed: Arc<Tensor>,
-    /// One bias per output channel, padded like the weight blocks.
-    bias: Arc<Tensor>,
-    /// Set when the op computes with Winograd's F(2x2, 3x3) instead (see [`WINOGRAD_MIN_CHANNELS`]).
-    winograd: Option<Winograd>,
+    kernel: Kernel,
     pub relu: bool,
 }
 
@@ -67,6 +60,108 @@ pub struct Conv3x3 {
 /// transforms cost per input and output channel, so with very few input channels (our first
 /// layer has one) the direct kernel is faster.
 pub const WINOGRAD_MIN_CHANNELS: usize = 8;
+
+/// How a [`Conv3x3`] computes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Kernel {
+    Direct(Direct),
+    Winograd(Winograd),
+}
+
+/// The direct kernel and its weights.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Direct {
+    geometry: Geometry,
+    /// The weights in kernel order: per block of [`MR`] output channels, per tap `(c, ky, kx)`,
+    /// the block's [`MR`] weights (an odd last block is padded with zero weights).
+    packed: Arc<Tensor>,
+    /// One bias per output channel, padded like the weight blocks.
+    bias: Arc<Tensor>,
+}
+
+impl Direct {
+    /// From OIHW `[O, C, 3, 3]` weights and `[O]` biases, for `[_, C, H, W]` input.
+    fn new(
+        weights: &[f32],
+        bias: &[f32],
+        (channels, height, width, outputs): (usize, usize, usize, usize),
+    ) -> TractResult<Direct> {
+        let taps = channels * 9;
+        ensure!(
+            weights.len() == outputs * taps && bias.len() == outputs,
+            "Conv3x3: {} weights and {} biases for [{outputs}, {channels}, 3, 3]",
+            weights.len(),
+            bias.len()
+        );
+        let blocks = outputs.div_ceil(MR);
+        let mut packed = vec![0f32; blocks * MR * taps];
+        let mut padded_bias = vec![0f32; blocks * MR];
+        for o in 0..outputs {
+            let (block, row) = (o / MR, o % MR);
+            for (t, &w) in weights[o * taps..][..taps].iter().enumerate() {
+                packed[(block * taps + t) * MR + row] = w;
+            }
+            padded_bias[o] = bias[o];
+        }
+        Ok(Direct {
+            geometry: Geometry::new(channels, height, width, outputs),
+            packed: Arc::new(Tensor::from_shape(&[blocks, taps, MR], &packed)?),
+            bias: Arc::new(Tensor::from_shape(&[blocks * MR], &padded_bias)?),
+        })
+    }
+
+    /// Convolves one `[C, H, W]` image into one `[O, H, W]` image.
+    fn run_image(
+        &self,
+        image: &[f32],
+        out: &mut [f32],
+        relu: bool,
+        scratch: &mut Scratch,
+    ) -> TractResult<()> {
+        let g = &self.geometry;
+        let packed = self.packed.try_as_plain_ram()?;
+        let bias = self.bias.try_as_plain_ram()?;
+        scratch.fit(g);
+        g.pad_into(image, &mut scratch.padded);
+        g.convolve(
+            packed.as_slice::<f32>()?,
+            bias.as_slice::<f32>()?,
+            &scratch.padded,
+            &mut scratch.wide,
+        )?;
+        crop(
+            &scratch.wide,
+            (g.positions, g.row),
+            out,
+            (g.height, g.width),
+            relu,
+        );
+        Ok(())
+    }
+}
+
+/// Copies the `[O, H, W]` result out of a kernel's uncropped output (`plane` floats per
+/// channel, rows `row` wide), dropping the extra columns, rows and channels, and applying the
+/// ReLU.
+pub(super) fn crop(
+    wide: &[f32],
+    (plane, row): (usize, usize),
+    out: &mut [f32],
+    (h, w): (usize, usize),
+    relu: bool,
+) {
+    for (channel, computed) in out.chunks_exact_mut(h * w).zip(wide.chunks_exact(plane)) {
+        for (line, computed) in channel.chunks_exact_mut(w).zip(computed.chunks_exact(row)) {
+            if relu {
+                for (o, &v) in line.iter_mut().zip(computed) {
+                    *o = v.max(0.0);
+                }
+            } else {
+                line.copy_from_slice(&computed[..w]);
+            }
+        }
+    }
+}
 
 impl Conv3x3 {
     /// Builds the op from OIHW `[O, C, 3, 3]` weights and `[O]` biases for `[_, C, H, W]` input.
@@ -88,51 +183,34 @@ impl Conv3x3 {
             "Conv3x3 takes one bias per output channel ({outputs}), got {}",
             bias.len()
         );
+        ensure!(
+            channels > 0 && height > 0 && width > 0,
+            "Conv3x3 needs a non-empty input, got [_, {channels}, {height}, {width}]"
+        );
         let weights = weights.cast_to::<f32>()?;
         let weights = weights.try_as_plain_ram()?;
         let weights = weights.as_slice::<f32>()?;
         let bias = bias.cast_to::<f32>()?;
         let bias = bias.try_as_plain_ram()?;
         let bias = bias.as_slice::<f32>()?;
-        let taps = channels * 9;
-        let blocks = outputs.div_ceil(MR);
-        let mut packed = vec![0f32; blocks * MR * taps];
-        let mut padded_bias = vec![0f32; blocks * MR];
-        for o in 0..outputs {
-            let (block, row) = (o / MR, o % MR);
-            for (t, &w) in weights[o * taps..][..taps].iter().enumerate() {
-                packed[(block * taps + t) * MR + row] = w;
-            }
-            padded_bias[o] = bias[o];
-        }
-        ensure!(
-            channels > 0 && height > 0 && width > 0,
-            "Conv3x3 needs a non-empty input, got [_, {channels}, {height}, {width}]"
-        );
-        let winograd = if channels >= WINOGRAD_MIN_CHANNELS {
-            Some(Winograd::new(
-                weights,
-                &bias[..outputs],
-                (channels, height, width, outputs),
-            )?)
+        let shape = (channels, height, width, outputs);
+        let kernel = if channels >= WINOGRAD_MIN_CHANNELS {
+            Kernel::Winograd(Winograd::new(weights, bias, shape)?)
         } else {
-            None
+            Kernel::Direct(Direct::new(weights, bias, shape)?)
         };
         Ok(Conv3x3 {
             channels,
             height,
             width,
             outputs,
-            winograd,
-            geometry: Geometry::new(channels, height, width, outputs),
-            packed: Arc::new(Tensor::from_shape(&[blocks, taps, MR], &packed)?),
-            bias: Arc::new(Tensor::from_shape(&[blocks * MR], &padded_bias)?),
+            kernel,
             relu,
         })
     }
 
     /// Runs the op on `input`, using (and growing once) `scratch`.
-    fn run(&self, input: &Tensor, scratch: &mut Scratch) -> TractResult<Tensor> {
+    fn run(&self, input: &Tensor, scratch: &mut ConvScratch) -> TractResult<Tensor> {
         let &[n, c, h, w] = input.shape() else {
             bail!("Conv3x3 takes NCHW input, got shape {:?}", input.shape());
         };
@@ -144,34 +222,27 @@ impl Conv3x3 {
             self.width,
             input.shape()
         );
-        let g = &self.geometry;
         let src = input.try_as_plain_ram()?;
         let src = src.as_slice::<f32>()?;
-        let packed = self.packed.try_as_plain_ram()?;
-        let packed = packed.as_slice::<f32>()?;
-        let bias = self.bias.try_as_plain_ram()?;
-        let bias = bias.as_slice::<f32>()?;
         let mut output = Tensor::zero::<f32>(&[n, self.outputs, h, w])?;
         {
             let mut dst = output.try_as_plain_ram_mut()?;
             let dst = dst.as_slice_mut::<f32>()?;
-            if self.winograd.is_none() {
-                scratch.fit(g);
-            }
-            let plane_in = c * h * w;
             let plane_out = self.outputs * h * w;
-            if plane_in > 0 && plane_out > 0 {
+            // new() refuses empty inputs; with no outputs there is nothing to compute.
+            if plane_out > 0 {
                 for (image, out) in src
-                    .chunks_exact(plane_in)
+                    .chunks_exact(c * h * w)
                     .zip(dst.chunks_exact_mut(plane_out))
                 {
-                    if let Some(winograd) = &self.winograd {
-                        winograd.run_image(image, out, self.relu, &mut scratch.winograd)?;
-                        continue;
+                    match &self.kernel {
+                        Kernel::Direct(k) => {
+                            k.run_image(image, out, self.relu, &mut scratch.direct)?
+                        }
+                        Kernel::Winograd(k) => {
+                            k.run_image(image, out, self.relu, &mut scratch.winograd)?
+                        }
                     }
-                    g.pad_into(image, &mut scratch.padded);
-                    g.convolve(packed, bias, &scratch.padded, &mut scratch.wide)?;
-                    g.crop_into(&scratch.wide, out, self.relu);
                 }
             }
         }
@@ -285,25 +356,6 @@ impl Geometry {
         }
         Ok(())
     }
-
-    /// Drops the extra columns and padded channels of `wide` into an `[O, H, W]` image.
-    fn crop_into(&self, wide: &[f32], out: &mut [f32], relu: bool) {
-        let (h, w) = (self.height, self.width);
-        for (channel, computed) in out
-            .chunks_exact_mut(h * w)
-            .zip(wide.chunks_exact(self.positions))
-        {
-            for (line, computed) in channel.chunks_exact_mut(w).zip(computed.chunks(self.row)) {
-                if relu {
-                    for (o, &v) in line.iter_mut().zip(computed) {
-                        *o = v.max(0.0);
-                    }
-                } else {
-                    line.copy_from_slice(&computed[..w]);
-                }
-            }
-        }
-    }
 }
 
 /// One tile: `MR` = 2 output channels at `NR` = 16 consecutive positions.
@@ -363,10 +415,16 @@ pub(super) unsafe fn tile(
 
 /// The buffers one `Conv3x3` node keeps between runs, so a frame allocates only its output.
 #[derive(Debug, Clone, Default)]
+struct ConvScratch {
+    direct: Scratch,
+    winograd: winograd::Scratch,
+}
+
+/// The direct kernel's buffers.
+#[derive(Debug, Clone, Default)]
 struct Scratch {
     padded: Vec<f32>,
     wide: Vec<f32>,
-    winograd: winograd::Scratch,
 }
 
 impl Scratch {
@@ -382,7 +440,7 @@ impl Scratch {
     }
 }
 
-impl OpState for Scratch {
+impl OpState for ConvScratch {
     fn eval(
         &mut self,
         _ctx: &EvalContext,
@@ -420,12 +478,12 @@ impl EvalOp for Conv3x3 {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let input = inputs.first().context("Conv3x3 takes one input")?;
         Ok(tvec!(self
-            .run(input, &mut Scratch::default())?
+            .run(input, &mut ConvScratch::default())?
             .into_tvalue()))
     }
 
     fn state(&self, _ctx: &EvalContext) -> TractResult<Option<Box<dyn OpState>>> {
-        Ok(Some(Box::new(Scratch::default())))
+        Ok(Some(Box::new(ConvScratch::default())))
     }
 }
 

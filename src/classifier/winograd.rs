@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::*;
 
-use super::conv::{tile, MR, NR};
+use super::conv::{crop, tile, MR, NR};
 use super::lanes::{self, F32x4};
 
 /// Sizes derived from one op's shape; all index arithmetic lives here.
@@ -191,25 +191,9 @@ impl Winograd {
         multiply(g, packed, &scratch.transformed, &mut scratch.products)?;
         transform_output(g, &scratch.products, bias, &mut scratch.wide)?;
 
-        // Crop the blocks' extra row and columns, applying the ReLU.
+        // Drop the blocks' extra row and columns, applying the ReLU.
         let wide_plane = 2 * g.blocks_y * g.wide_row();
-        for (channel, computed) in out
-            .chunks_exact_mut(h * w)
-            .zip(scratch.wide.chunks_exact(wide_plane))
-        {
-            for (line, computed) in channel
-                .chunks_exact_mut(w)
-                .zip(computed.chunks_exact(g.wide_row()))
-            {
-                if relu {
-                    for (o, &v) in line.iter_mut().zip(computed) {
-                        *o = v.max(0.0);
-                    }
-                } else {
-                    line.copy_from_slice(&computed[..w]);
-                }
-            }
-        }
+        crop(&scratch.wide, (wide_plane, g.wide_row()), out, (h, w), relu);
         Ok(())
     }
 }
