@@ -122,7 +122,12 @@ impl Direct {
         let packed = self.packed.try_as_plain_ram()?;
         let bias = self.bias.try_as_plain_ram()?;
         scratch.fit(g);
-        g.pad_into(image, &mut scratch.padded);
+        pad(
+            image,
+            (g.height, g.width),
+            &mut scratch.padded,
+            (g.plane, g.row),
+        );
         g.convolve(
             packed.as_slice::<f32>()?,
             bias.as_slice::<f32>()?,
@@ -137,6 +142,23 @@ impl Direct {
             relu,
         );
         Ok(())
+    }
+}
+
+/// Copies one `[C, H, W]` image into a kernel's zero-bordered input: pixel `(y, x)` of
+/// channel `c` at `c * plane + (y + 1) * row + x + 1`. Only those places are written, so the
+/// border and any tail stay zero from when the buffer was made.
+pub(super) fn pad(
+    image: &[f32],
+    (h, w): (usize, usize),
+    padded: &mut [f32],
+    (plane, row): (usize, usize),
+) {
+    for (c, channel) in image.chunks_exact(h * w).enumerate() {
+        for (y, line) in channel.chunks_exact(w).enumerate() {
+            let start = c * plane + (y + 1) * row + 1;
+            padded[start..start + w].copy_from_slice(line);
+        }
     }
 }
 
@@ -209,22 +231,36 @@ impl Conv3x3 {
         })
     }
 
-    /// Runs the op on `input`, using (and growing once) `scratch`.
-    fn run(&self, input: &Tensor, scratch: &mut ConvScratch) -> TractResult<Tensor> {
-        let &[n, c, h, w] = input.shape() else {
-            bail!("Conv3x3 takes NCHW input, got shape {:?}", input.shape());
-        };
+    /// Fails unless an input of `[_, c, h, w]` (`shape`, for the message) is what the op was
+    /// built for.
+    fn check_input(
+        &self,
+        c: usize,
+        h: usize,
+        w: usize,
+        shape: &dyn std::fmt::Debug,
+    ) -> TractResult<()> {
         ensure!(
             (c, h, w) == (self.channels, self.height, self.width),
             "Conv3x3 was built for [N, {}, {}, {}] input, got {:?}",
             self.channels,
             self.height,
             self.width,
-            input.shape()
+            shape
         );
+        Ok(())
+    }
+
+    /// Runs the op on `input`, using (and growing once) `scratch`.
+    fn run(&self, input: &Tensor, scratch: &mut ConvScratch) -> TractResult<Tensor> {
+        let &[n, c, h, w] = input.shape() else {
+            bail!("Conv3x3 takes NCHW input, got shape {:?}", input.shape());
+        };
+        self.check_input(c, h, w, &input.shape())?;
         let src = input.try_as_plain_ram()?;
         let src = src.as_slice::<f32>()?;
         let mut output = Tensor::zero::<f32>(&[n, self.outputs, h, w])?;
+        lanes::prepare();
         {
             let mut dst = output.try_as_plain_ram_mut()?;
             let dst = dst.as_slice_mut::<f32>()?;
@@ -298,18 +334,6 @@ impl Geometry {
         self.outputs.div_ceil(MR) * MR * self.positions
     }
 
-    /// Copies one `[C, H, W]` image into the interior of `padded`, whose border and tail are
-    /// zero and never written.
-    fn pad_into(&self, image: &[f32], padded: &mut [f32]) {
-        let (h, w) = (self.height, self.width);
-        for (c, channel) in image.chunks_exact(h * w).enumerate() {
-            for (y, line) in channel.chunks_exact(w).enumerate() {
-                let start = c * self.plane + (y + 1) * self.row + 1;
-                padded[start..start + w].copy_from_slice(line);
-            }
-        }
-    }
-
     /// All output channels at all positions into `wide` (`positions` floats per channel).
     fn convolve(
         &self,
@@ -333,7 +357,6 @@ impl Geometry {
                 && self.positions.is_multiple_of(NR),
             "Conv3x3: buffers do not fit the geometry"
         );
-        lanes::prepare();
         for block in 0..blocks {
             let weights = &packed[block * taps * MR..][..taps * MR];
             let bias: [f32; MR] = std::array::from_fn(|r| bias[block * MR + r]);
@@ -494,14 +517,7 @@ impl TypedOp for Conv3x3 {
         let Some(&[n, c, h, w]) = fact.shape.as_concrete() else {
             bail!("Conv3x3 needs a concrete NCHW shape, got {:?}", fact.shape);
         };
-        ensure!(
-            (c, h, w) == (self.channels, self.height, self.width),
-            "Conv3x3 was built for [N, {}, {}, {}] input, got {:?}",
-            self.channels,
-            self.height,
-            self.width,
-            fact.shape
-        );
+        self.check_input(c, h, w, &fact.shape)?;
         Ok(tvec!(f32::fact([n, self.outputs, h, w])))
     }
 
@@ -577,7 +593,7 @@ fn constant(model: &TypedModel, outlet: OutletId) -> TractResult<Option<Arc<Tens
 /// Replaces every plain 3x3 convolution of a typed model by [`Conv3x3`], taking in a ReLU
 /// that reads only the convolution. Run it after [`super::pool::use_fast_pooling`], which
 /// takes the ReLUs that come before a pool.
-pub fn use_direct_conv(model: &mut TypedModel) -> TractResult<()> {
+pub fn use_fast_conv(model: &mut TypedModel) -> TractResult<()> {
     for id in model.eval_order()? {
         let node = &model.nodes()[id];
         let Some(conv) = node.op_as::<Conv>() else {
@@ -695,7 +711,7 @@ mod tests {
                 let model = conv_model(shape, outputs, padding.clone(), relu)?;
                 let expected = run(model.clone(), &x)?;
                 let mut direct = model;
-                use_direct_conv(&mut direct)?;
+                use_fast_conv(&mut direct)?;
                 let ops: Vec<_> = direct
                     .eval_order()?
                     .into_iter()
@@ -727,7 +743,7 @@ mod tests {
     #[test]
     fn other_convolutions_keep_tracts_op() -> TractResult<()> {
         let mut model = conv_model([1, 2, 6, 6], 3, PaddingSpec::Valid, false)?;
-        use_direct_conv(&mut model)?;
+        use_fast_conv(&mut model)?;
         assert!(model.nodes().iter().any(|n| n.op_is::<Conv>()));
         assert!(!model.nodes().iter().any(|n| n.op_is::<Conv3x3>()));
         Ok(())

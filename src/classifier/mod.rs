@@ -87,7 +87,7 @@ pub fn typed_model(onnx: &[u8], batch: usize) -> TractResult<TypedModel> {
 /// ReLU next to it.
 pub fn use_fast_ops(model: &mut TypedModel) -> TractResult<()> {
     pool::use_fast_pooling(model)?;
-    conv::use_direct_conv(model)
+    conv::use_fast_conv(model)
 }
 
 /// A loaded, optimised model.

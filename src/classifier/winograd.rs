@@ -16,8 +16,8 @@ use std::sync::Arc;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::internal::*;
 
-use super::conv::{crop, tile, MR, NR};
-use super::lanes::{self, F32x4};
+use super::conv::{crop, pad, tile, MR, NR};
+use super::lanes::F32x4;
 
 /// Sizes derived from one op's shape; all index arithmetic lives here.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -174,19 +174,12 @@ impl Winograd {
             (g.channels, h, w, g.outputs)
         );
         scratch.fit(g);
-        lanes::prepare();
         let packed = self.packed.try_as_plain_ram()?;
         let packed = packed.as_slice::<f32>()?;
         let bias = self.bias.try_as_plain_ram()?;
         let bias = bias.as_slice::<f32>()?;
 
-        // Pad: the image at (y + 1, x + 1) of each channel's plane.
-        for (c, channel) in image.chunks_exact(h * w).enumerate() {
-            for (y, line) in channel.chunks_exact(w).enumerate() {
-                let start = c * g.plane + (y + 1) * g.row + 1;
-                scratch.padded[start..start + w].copy_from_slice(line);
-            }
-        }
+        pad(image, (h, w), &mut scratch.padded, (g.plane, g.row));
         transform_input(g, &scratch.padded, &mut scratch.transformed)?;
         multiply(g, packed, &scratch.transformed, &mut scratch.products)?;
         transform_output(g, &scratch.products, bias, &mut scratch.wide)?;
