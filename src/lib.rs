@@ -1,18 +1,23 @@
-//! MathSketch: draw a digit, see the prediction, all on the device.
+//! MathSketch: write digits and sums, see them read, all on the device.
 //!
 //! The core is pure Rust with no web types, so it is tested natively:
 //! strokes ([`sketch`]) -> a 28x28 MNIST-style image ([`mnist`], drawn by [`raster`]) ->
-//! probabilities ([`classifier`], tract running `models/mnist.onnx`). The wasm front
+//! probabilities over the [`symbol`]s ([`classifier`], tract running `models/symbols.onnx`).
+//! [`skeleton`] turns bitmaps back into pen strokes (training data, replay tests). The wasm front
 //! (`web`, compiled for wasm32 only) just moves pointer events in and pixels out.
 
 pub mod classifier;
+pub mod expression;
 pub mod idx;
 pub mod mnist;
 pub mod raster;
+pub mod skeleton;
 pub mod sketch;
+pub mod symbol;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
 pub use classifier::{Classifier, ClassifierError, Probabilities};
 pub use mnist::{ImageError, MnistImage, Normaliser};
 pub use sketch::{Point, Sketch, SketchError, Stroke};
+pub use symbol::Symbol;

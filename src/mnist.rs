@@ -18,7 +18,7 @@
 //! shift for the classifier with nothing gained.
 
 use crate::raster::{self, Affine, Raster};
-use crate::sketch::Sketch;
+use crate::sketch::{Sketch, Stroke};
 
 /// Side of the MNIST image.
 pub const SIDE: usize = 28;
@@ -402,7 +402,20 @@ impl Normaliser {
     /// 4. Render, measure the centre of mass, re-render shifted so it lands on (14, 14),
     ///    clamped so no ink leaves the field.
     pub fn normalise(&mut self, s: &Sketch, out: &mut MnistImage) -> bool {
-        let mut pts = s.strokes().iter().flat_map(|st| st.points().iter());
+        self.normalise_strokes(s.strokes().iter(), out)
+    }
+
+    /// [`Normaliser::normalise`] for some of a sketch's strokes: one symbol of a sum.
+    pub fn normalise_group(&mut self, s: &Sketch, strokes: &[usize], out: &mut MnistImage) -> bool {
+        let all = s.strokes();
+        self.normalise_strokes(strokes.iter().filter_map(|&i| all.get(i)), out)
+    }
+
+    fn normalise_strokes<'a, I>(&mut self, strokes: I, out: &mut MnistImage) -> bool
+    where
+        I: Iterator<Item = &'a Stroke> + Clone,
+    {
+        let mut pts = strokes.clone().flat_map(|st| st.points().iter());
         let Some(first) = pts.next() else {
             *out = MnistImage::blank();
             return false;
@@ -429,7 +442,7 @@ impl Normaliser {
 
         let mut offset = (CENTRE, CENTRE);
         for pass in 0..=COM_PASSES {
-            self.render(s, centre, scale, offset);
+            self.render(strokes.clone(), centre, scale, offset);
             if pass == COM_PASSES {
                 break;
             }
@@ -448,7 +461,13 @@ impl Normaliser {
     }
 
     /// Draws every stroke with the pen under `p -> (p - centre) * scale + offset`.
-    fn render(&mut self, s: &Sketch, centre: (f64, f64), scale: f64, offset: (f64, f64)) {
+    fn render<'a>(
+        &mut self,
+        strokes: impl Iterator<Item = &'a Stroke>,
+        centre: (f64, f64),
+        scale: f64,
+        offset: (f64, f64),
+    ) {
         self.raster.clear();
         let map = |x: f32, y: f32| -> [f32; 2] {
             [
@@ -457,7 +476,7 @@ impl Normaliser {
             ]
         };
         let radius = PEN_DIAMETER / 2.0;
-        for stroke in s.strokes() {
+        for stroke in strokes {
             let Some((first, rest)) = stroke.points().split_first() else {
                 continue;
             };

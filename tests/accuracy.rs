@@ -13,7 +13,7 @@ fn data_dir() -> PathBuf {
 }
 
 fn card_accuracy() -> f64 {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/mnist.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/symbols.json");
     let card: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("model card")).expect("JSON");
     card["test_accuracy_tract"]

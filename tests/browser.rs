@@ -72,6 +72,8 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     expect_empty(c).await.context("fresh page")?;
 
     recognises_digits(c).await?;
+    recognises_signs(c).await?;
+    reads_sums(c).await?;
     undo_and_clear(c).await?;
     per_frame_cost(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
@@ -186,6 +188,115 @@ async fn recognises_digits(c: &Client) -> Result<()> {
     ensure!(
         accuracy >= MIN_ACCURACY,
         "accuracy {accuracy:.3} below {MIN_ACCURACY}: {misses:#?}"
+    );
+    Ok(())
+}
+
+/// A lone operator on the pad shows that operator, typeset (`−`, not `-`).
+async fn recognises_signs(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let (mut right, mut total, mut misses) = (0usize, 0usize, Vec::new());
+    for sign in digits::signs() {
+        for (i, &at) in PLACEMENTS.iter().enumerate() {
+            click(c, "#clear").await?;
+            let strokes = digits::place_strokes(&sign.strokes, at, w, h, 5.0);
+            support::page::draw_strokes(c, &strokes).await?;
+            let (text, conf, count) = reading(c).await?;
+            ensure!(
+                count == sign.strokes.len() as u64,
+                "{}: pad holds {count} strokes, drew {}",
+                sign.name,
+                sign.strokes.len()
+            );
+            total += 1;
+            if text == sign.symbol {
+                right += 1;
+            } else {
+                misses.push(format!(
+                    "{} at placement {i} read as {text:?} ({:.0}%)",
+                    sign.name,
+                    conf.unwrap_or(0.0) * 100.0
+                ));
+            }
+        }
+    }
+    eprintln!("end-to-end operators read right: {right}/{total}");
+    for m in &misses {
+        eprintln!("  miss: {m}");
+    }
+    // Every operator at every placement: these are clean, typical drawings.
+    ensure!(right == total, "operators misread: {misses:#?}");
+    Ok(())
+}
+
+/// (text, answer, data-error) of `#prediction` and `#answer`.
+async fn sum_reading(c: &Client) -> Result<(String, String, Option<String>)> {
+    let v = js(
+        c,
+        "const a = document.getElementById('answer');
+         return [document.getElementById('prediction').textContent, a.textContent,
+                 a.getAttribute('data-error')];",
+    )
+    .await?;
+    Ok((
+        v[0].as_str().unwrap_or("").to_owned(),
+        v[1].as_str().unwrap_or("").to_owned(),
+        v[2].as_str().map(str::to_owned),
+    ))
+}
+
+/// Numbers and sums written across the pad: the whole text is read, the answer appears
+/// after `=`, a sum that cannot be worked out says why, Undo and Clear update both.
+async fn reads_sums(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 9.0);
+    let cases = [
+        ("12+7=", "12+7=", "19", None),
+        ("2026", "2026", "", None),
+        ("8÷4=", "8÷4=", "2", None),
+        ("9-5=", "9\u{2212}5=", "4", None),
+        ("(3+4)×2=", "(3+4)×2=", "14", None),
+        ("7÷2=", "7÷2=", "3.5", None),
+        ("5÷0=", "5÷0=", "", Some("division by zero")),
+    ];
+    for (written, text, answer, error) in cases {
+        click(c, "#clear").await?;
+        let strokes = digits::write_line(written, side * 0.3, h * 0.2, side, side * 0.8)
+            .with_context(|| format!("no drawing for a symbol of {written}"))?;
+        support::page::draw_strokes(c, &strokes).await?;
+        let got = sum_reading(c).await?;
+        ensure!(
+            got == (text.to_owned(), answer.to_owned(), error.map(str::to_owned)),
+            "wrote {written}: the page shows {got:?}"
+        );
+    }
+    undo_and_clear_a_sum(c).await
+}
+
+/// Undo takes the last stroke (the second bar of "="): the answer goes, the text follows;
+/// Clear empties both.
+async fn undo_and_clear_a_sum(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 9.0);
+    click(c, "#clear").await?;
+    let strokes = digits::write_line("4+4=", side * 0.3, h * 0.2, side, side * 0.8)
+        .context("drawings for 4+4=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    ensure!(
+        sum_reading(c).await?.1 == "8",
+        "4+4= gives {:?}",
+        sum_reading(c).await?
+    );
+    click(c, "#undo").await?;
+    let (text, answer, _) = sum_reading(c).await?;
+    ensure!(
+        answer.is_empty() && !text.ends_with('='),
+        "after undo: {text:?} = {answer:?}"
+    );
+    click(c, "#clear").await?;
+    ensure!(
+        sum_reading(c).await? == (String::new(), String::new(), None),
+        "after clear"
     );
     Ok(())
 }

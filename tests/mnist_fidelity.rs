@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use mathsketch::mnist::{PIXELS, SIDE};
+use mathsketch::skeleton::thin;
 use mathsketch::{MnistImage, Normaliser, Point, Sketch};
 
 fn data_dir() -> PathBuf {
@@ -18,60 +19,12 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
 }
 
-type Mask = [bool; PIXELS];
+use mathsketch::skeleton::Mask;
 
 fn at(m: &Mask, x: i32, y: i32) -> bool {
     (0..SIDE as i32).contains(&x)
         && (0..SIDE as i32).contains(&y)
         && m[y as usize * SIDE + x as usize]
-}
-
-/// Zhang–Suen thinning (1984) of a binary mask to a one-pixel-wide skeleton.
-fn thin(mut m: Mask) -> Mask {
-    loop {
-        let mut changed = false;
-        for step in 0..2 {
-            let mut remove = Vec::new();
-            for y in 0..SIDE as i32 {
-                for x in 0..SIDE as i32 {
-                    if !at(&m, x, y) {
-                        continue;
-                    }
-                    // Neighbours P2..P9, clockwise from north.
-                    let p = [
-                        at(&m, x, y - 1),
-                        at(&m, x + 1, y - 1),
-                        at(&m, x + 1, y),
-                        at(&m, x + 1, y + 1),
-                        at(&m, x, y + 1),
-                        at(&m, x - 1, y + 1),
-                        at(&m, x - 1, y),
-                        at(&m, x - 1, y - 1),
-                    ];
-                    let b = p.iter().filter(|&&v| v).count();
-                    let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
-                    let (n, e, s, w) = (p[0], p[2], p[4], p[6]);
-                    let keep = if step == 0 {
-                        // P2·P4·P6 ≠ 0 or P4·P6·P8 ≠ 0
-                        e && s && (n || w)
-                    } else {
-                        // P2·P4·P8 ≠ 0 or P2·P6·P8 ≠ 0
-                        n && w && (e || s)
-                    };
-                    if (2..=6).contains(&b) && a == 1 && !keep {
-                        remove.push(y as usize * SIDE + x as usize);
-                    }
-                }
-            }
-            changed |= !remove.is_empty();
-            for k in remove {
-                m[k] = false;
-            }
-        }
-        if !changed {
-            return m;
-        }
-    }
 }
 
 /// Skeleton edges (8-connectivity, diagonals only where no orthogonal path exists) with lengths.
@@ -210,9 +163,9 @@ fn redrawn_test_digits_are_classified_like_the_originals() {
     use mathsketch::Classifier;
 
     if EMBEDDED_MODEL.is_empty() {
-        // The trainer has not produced models/mnist.onnx yet; the pixel statistics above still
+        // The trainer has not produced models/symbols.onnx yet; the pixel statistics above still
         // check the normaliser. Say so loudly rather than pass silently.
-        println!("SKIPPED: models/mnist.onnx is empty, no classifier to compare with");
+        println!("SKIPPED: models/symbols.onnx is empty, no classifier to compare with");
         return;
     }
     let test = mathsketch::idx::load_test(&data_dir()).expect("MNIST test set");

@@ -140,6 +140,7 @@ fn index_html_keeps_the_dom_contract() {
         "<button id=\"undo\"",
         "<button id=\"clear\"",
         "<output id=\"prediction\"",
+        "<output id=\"answer\"",
         "aria-live=\"polite\"",
         "id=\"status\"",
         "id=\"fatal\"",
@@ -154,6 +155,12 @@ fn index_html_keeps_the_dom_contract() {
         assert!(
             html.contains(&format!("data-digit=\"{digit}\" data-p=\"0\"")),
             "index.html lacks the bar for {digit}"
+        );
+    }
+    for symbol in &mathsketch::symbol::SYMBOLS[10..] {
+        assert!(
+            html.contains(&format!("data-symbol=\"{symbol}\" data-p=\"0\"")),
+            "index.html lacks the bar for {symbol}"
         );
     }
     assert!(

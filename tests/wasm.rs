@@ -220,10 +220,15 @@ fn prediction_follows_the_drawing_or_the_failure_is_shown() {
             .parse()
             .unwrap();
         assert!(frame_ms >= 0.0);
-        let total: f32 = (0..10)
-            .map(|d| {
+        let total: f32 = mathsketch::symbol::SYMBOLS
+            .iter()
+            .map(|s| {
+                let selector = match s.digit() {
+                    Some(d) => format!("[data-digit=\"{d}\"]"),
+                    None => format!("[data-symbol=\"{s}\"]"),
+                };
                 document()
-                    .query_selector(&format!("[data-digit=\"{d}\"]"))
+                    .query_selector(&selector)
                     .unwrap()
                     .unwrap()
                     .get_attribute("data-p")

@@ -10,7 +10,7 @@ const ORT_DIST = new URL('./node_modules/onnxruntime-web/dist/', import.meta.url
 // (ort-wasm-simd-threaded.wasm) are fetched from ORT_DIST at the first session, so their cost
 // shows up in firstSessionMs rather than in the module import.
 const ORT_MODULE = ORT_DIST + 'ort.wasm.min.mjs';
-const DEFAULT_MODEL = '../../models/mnist.onnx';
+const DEFAULT_MODEL = '../../models/symbols.onnx';
 
 const statusEl = document.getElementById('status');
 const status = (text) => {

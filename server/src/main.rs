@@ -1,4 +1,5 @@
-//! `mathsketch-server`: the MathSketch site and `POST /api/predict` in one small binary.
+//! `mathsketch-server`: the MathSketch site, `POST /api/predict` and `POST /api/read` in one
+//! small binary.
 //!
 //! ```text
 //! mathsketch-server [--addr 127.0.0.1:8080] [--dist DIR]
@@ -162,6 +163,12 @@ async fn serve(config: Config) -> Result<()> {
         .route(
             "/api/predict",
             axum::routing::post(predict::handle)
+                .fallback(api_method_not_allowed)
+                .with_state(predictor.clone()),
+        )
+        .route(
+            "/api/read",
+            axum::routing::post(predict::handle_read)
                 .fallback(api_method_not_allowed)
                 .with_state(predictor),
         )

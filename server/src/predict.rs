@@ -1,4 +1,4 @@
-//! `POST /api/predict`: an image (PNG/JPEG) or JSON strokes in, the digit out, through the
+//! `POST /api/predict`: an image (PNG/JPEG) or JSON strokes in, the symbol out, through the
 //! very same normalisation (`mathsketch::mnist`) and model (`mathsketch::classifier`) as the
 //! web page. Every bad input becomes a 4xx `{"error": "..."}` that says what was wrong.
 
@@ -15,8 +15,10 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 use image::{ImageFormat, ImageReader, Limits};
 use mathsketch::classifier::Classifier;
+use mathsketch::expression::reader::Reader;
 use mathsketch::mnist::MnistImage;
 use mathsketch::sketch::{Sketch, SketchError};
+use mathsketch::symbol::CLASSES;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
@@ -56,9 +58,13 @@ impl Predictor {
 
 #[derive(Serialize)]
 pub struct Prediction {
-    pub digit: usize,
+    /// The most likely symbol as typeset (`7`, `+`, `−`, `×`, `÷`, `=`, `(`, `)`).
+    pub symbol: &'static str,
+    /// Its value when it is a digit, else `null`.
+    pub digit: Option<u8>,
     pub confidence: f32,
-    pub probabilities: [f32; 10],
+    /// One per class, in the model's order (`mathsketch::symbol::SYMBOLS`).
+    pub probabilities: [f32; CLASSES],
     /// Server-side time for decoding, normalising and running the model, in milliseconds.
     pub ms: f64,
 }
@@ -160,9 +166,10 @@ fn run(kind: Kind, body: &[u8], predictor: &Predictor) -> Result<Prediction, Api
             format!("the model failed: {e}"),
         )
     })?;
-    let (digit, confidence) = probs.top();
+    let (symbol, confidence) = probs.top_symbol();
     Ok(Prediction {
-        digit,
+        symbol: symbol.as_str(),
+        digit: symbol.digit(),
         confidence,
         probabilities: *probs.as_array(),
         ms: start.elapsed().as_secs_f64() * 1e3,
@@ -353,6 +360,13 @@ struct StrokesBody {
 }
 
 fn from_strokes(body: &[u8]) -> Result<MnistImage, ApiError> {
+    let sketch = sketch_from_json(body)?;
+    MnistImage::from_sketch(&sketch)
+        .ok_or_else(|| unprocessable("sketch is blank: no strokes with ink"))
+}
+
+/// JSON strokes → a sketch, with every limit checked and a 4xx naming what is wrong.
+fn sketch_from_json(body: &[u8]) -> Result<Sketch, ApiError> {
     let parsed: StrokesBody = serde_json::from_slice(body).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
@@ -386,10 +400,117 @@ fn from_strokes(body: &[u8]) -> Result<MnistImage, ApiError> {
         }
         strokes.push(points);
     }
-    let sketch = Sketch::from_coordinates(&strokes).map_err(|e| match e {
+    Sketch::from_coordinates(&strokes).map_err(|e| match e {
         SketchError::Empty => unprocessable("sketch is blank: it has no points"),
         e => unprocessable(format!("invalid strokes: {e}")),
+    })
+}
+
+/// One symbol of `/api/read`'s answer.
+#[derive(Serialize)]
+pub struct SymbolOut {
+    pub symbol: &'static str,
+    pub confidence: f32,
+    /// `[x0, y0, x1, y1]` in the request's coordinates.
+    #[serde(rename = "box")]
+    pub bounds: [f32; 4],
+    /// The next most likely readings, most likely first.
+    pub alternatives: Vec<(&'static str, f32)>,
+}
+
+/// `/api/read`'s answer: the whole text, its value or why there is none, each symbol.
+#[derive(Serialize)]
+pub struct ReadOut {
+    pub text: String,
+    pub value: Option<String>,
+    pub error: Option<String>,
+    pub symbols: Vec<SymbolOut>,
+    pub ms: f64,
+}
+
+/// Alternatives listed per symbol.
+const ALTERNATIVES: usize = 3;
+
+/// `POST /api/read`: JSON strokes of a number or a sum in, its reading out, through the same
+/// segmentation, model and arithmetic as the page (`mathsketch::expression`).
+pub async fn handle_read(State(predictor): State<Arc<Predictor>>, req: Request) -> Response {
+    match read(&predictor, req).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn read(predictor: &Arc<Predictor>, req: Request) -> Result<ReadOut, ApiError> {
+    if kind_of(req.headers())? != Kind::Strokes {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send application/json strokes: {\"strokes\": [[[x, y], ...], ...]}",
+        ));
+    }
+    if declared_length(req.headers()).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let body = read_body(req.into_body()).await?;
+    if body.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request body is empty",
+        ));
+    }
+    let _slot =
+        predictor.slots.acquire().await.map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server is shutting down")
+        })?;
+    let predictor = predictor.clone();
+    // A sum classifies one image per symbol: keep that off the async workers.
+    tokio::task::spawn_blocking(move || read_sketch(&body, &predictor))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("reading failed: {e}"),
+            )
+        })?
+}
+
+fn read_sketch(body: &[u8], predictor: &Predictor) -> Result<ReadOut, ApiError> {
+    let start = Instant::now();
+    let sketch = sketch_from_json(body)?;
+    let classifier = predictor.classifier.as_ref().map_err(|e| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("model unavailable: {e}"),
+        )
     })?;
-    MnistImage::from_sketch(&sketch)
-        .ok_or_else(|| unprocessable("sketch is blank: no strokes with ink"))
+    let mut classify = |image: &MnistImage| classifier.predict(image);
+    let result = Reader::new().read(&sketch, &mut classify).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the model failed: {e}"),
+        )
+    })?;
+    let symbols = result
+        .symbols
+        .iter()
+        .map(|s| SymbolOut {
+            symbol: s.symbol.as_str(),
+            confidence: s.probabilities.of(s.symbol),
+            bounds: s.bounds,
+            alternatives: s
+                .probabilities
+                .ranked()
+                .into_iter()
+                .filter(|(alt, _)| *alt != s.symbol)
+                .take(ALTERNATIVES)
+                .map(|(alt, p)| (alt.as_str(), p))
+                .collect(),
+        })
+        .collect();
+    Ok(ReadOut {
+        text: result.reading.text,
+        value: result.reading.value,
+        error: result.reading.error,
+        symbols,
+        ms: start.elapsed().as_secs_f64() * 1e3,
+    })
 }

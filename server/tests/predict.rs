@@ -341,7 +341,7 @@ fn a_stalled_upload_times_out_instead_of_hanging() {
     assert!(start.elapsed() < Duration::from_secs(20));
 }
 
-/// Needs the real model (models/mnist.onnx) and the MNIST test set.
+/// Needs the real model (models/symbols.onnx) and the MNIST test set.
 #[test]
 fn real_mnist_digits_as_png_and_jpeg_are_read_right() {
     let (_fx, s) = server();
@@ -397,7 +397,7 @@ fn real_mnist_digits_as_png_and_jpeg_are_read_right() {
             String::from_utf8_lossy(&r.body)
         );
         let j = r.json();
-        let digit = j["digit"].as_u64().unwrap();
+        let symbol = j["symbol"].as_str().unwrap().to_string();
         let confidence = j["confidence"].as_f64().unwrap();
         let probs: Vec<f64> = j["probabilities"]
             .as_array()
@@ -405,11 +405,20 @@ fn real_mnist_digits_as_png_and_jpeg_are_read_right() {
             .iter()
             .map(|p| p.as_f64().unwrap())
             .collect();
-        assert_eq!(probs.len(), 10);
+        assert_eq!(probs.len(), 17);
         assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-3, "{probs:?}");
-        assert!((probs[digit as usize] - confidence).abs() < 1e-6);
+        let top = probs
+            .iter()
+            .enumerate()
+            .fold(0, |best, (i, &p)| if p > probs[best] { i } else { best });
+        assert!((probs[top] - confidence).abs() < 1e-6);
+        // `digit` is the symbol's value, or null for an operator.
+        match j["digit"].as_u64() {
+            Some(d) => assert_eq!((top as u64, symbol), (d, d.to_string())),
+            None => assert!(top >= 10 && j["digit"].is_null(), "{j}"),
+        }
         total_ms += j["ms"].as_f64().unwrap();
-        if digit == u64::from(label) {
+        if j["digit"].as_u64() == Some(u64::from(label)) {
             correct += 1;
         }
     }
@@ -429,6 +438,15 @@ fn real_mnist_digits_as_png_and_jpeg_are_read_right() {
     );
     assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["digit"], 1, "{}", r.json());
+    // A horizontal one is a minus, typeset as U+2212, with no digit.
+    let r = s.post(
+        "/api/predict",
+        Some("application/json"),
+        b"{\"strokes\": [[[10, 50], [50, 51], [90, 50]]]}",
+    );
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["symbol"], "\u{2212}", "{}", r.json());
+    assert!(r.json()["digit"].is_null(), "{}", r.json());
     // And so does a dark-on-transparent canvas export.
     let mut rgba = image::RgbaImage::from_pixel(64, 64, image::Rgba([0, 0, 0, 0]));
     for (x, y, p) in digit_image().enumerate_pixels() {
@@ -441,4 +459,67 @@ fn real_mnist_digits_as_png_and_jpeg_are_read_right() {
     let r = s.post("/api/predict", Some("image/png"), &out.into_inner());
     assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.json()["digit"], 1, "{}", r.json());
+}
+
+/// `/api/read`: strokes of "1+1=" in, the text and its answer out; every bad input a 4xx.
+#[test]
+fn read_gives_the_text_and_the_answer_and_refuses_bad_input() {
+    let (_fx, s) = server();
+    let json = "application/json";
+    let sum = br#"{"strokes": [[[10,0],[12,100]], [[40,50],[90,50]], [[65,25],[65,75]], [[120,0],[121,100]], [[150,40],[200,40]], [[150,60],[200,61]]]}"#;
+    let r = s.post("/api/read", Some(json), sum);
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    assert_eq!(j["text"], "1+1=", "{j}");
+    assert_eq!(j["value"], "2", "{j}");
+    assert!(j["error"].is_null(), "{j}");
+    let symbols = j["symbols"].as_array().expect("symbols");
+    assert_eq!(symbols.len(), 4, "{j}");
+    assert_eq!(symbols[1]["symbol"], "+");
+    assert_eq!(symbols[0]["box"].as_array().map(Vec::len), Some(4));
+    assert_eq!(symbols[0]["alternatives"].as_array().map(Vec::len), Some(3));
+    assert!(j["ms"].as_f64().is_some());
+
+    // "1÷" then "=" is no sum: a 200 with the reason, not an error status.
+    let incomplete = br#"{"strokes": [[[10,0],[12,100]], [[40,50],[90,50]], [[65,30]], [[66,70],[67,71]], [[150,40],[200,40]], [[150,60],[200,61]]]}"#;
+    let r = s.post("/api/read", Some(json), incomplete);
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["text"], "1÷=", "{}", r.json());
+    assert!(r.json()["value"].is_null());
+    assert_eq!(r.json()["error"], "the sum is incomplete");
+
+    expect_error(&s.post("/api/read", Some(json), b""), 400, "empty", "empty");
+    expect_error(
+        &s.post("/api/read", Some(json), b"not json"),
+        400,
+        "JSON",
+        "not json",
+    );
+    expect_error(
+        &s.post("/api/read", Some(json), b"{\"strokes\": []}"),
+        422,
+        "blank",
+        "blank",
+    );
+    expect_error(
+        &s.post("/api/read", Some(json), b"{\"strokes\": [[[1e7, 2]]]}"),
+        422,
+        "within",
+        "absurd coordinate",
+    );
+    expect_error(
+        &s.post("/api/read", Some("image/png"), b"\x89PNG"),
+        415,
+        "json",
+        "image",
+    );
+    expect_error(
+        &s.post("/api/read", None, sum),
+        415,
+        "Content-Type",
+        "no type",
+    );
+    let get = s.get("/api/read", &[]);
+    expect_error(&get, 405, "POST", "GET");
+    assert_eq!(s.get("/healthz", &[]).status, 200);
 }

@@ -1,4 +1,4 @@
-//! The digit classifier: the ONNX model from `models/`, run by tract.
+//! The symbol classifier: the ONNX model from `models/`, run by tract.
 //!
 //! The model is parsed and optimised once, for a fixed batch size, when the `Classifier` is
 //! built; each prediction then only runs the optimised plan. The same type serves the web
@@ -12,6 +12,8 @@ use tract_onnx::Onnx;
 use tract_onnx::prelude::*;
 
 use crate::mnist::{MnistImage, PIXELS, SIDE};
+use crate::symbol::Symbol;
+pub use crate::symbol::CLASSES;
 
 pub mod conv;
 mod lanes;
@@ -19,12 +21,9 @@ pub mod ops;
 pub mod pool;
 mod winograd;
 
-/// Number of classes the model scores.
-pub const CLASSES: usize = 10;
-
-/// The model shipped with the app (see `models/mnist.json` for its card).
+/// The model shipped with the app (see `models/symbols.json` for its card).
 #[cfg(feature = "embedded-model")]
-pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/mnist.onnx");
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../models/symbols.onnx");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifierError {
@@ -51,12 +50,13 @@ impl Probabilities {
         &self.0
     }
 
-    /// The most likely digit and its probability. Ties go to the smaller digit; NaN never wins.
+    /// The most likely class and its probability. Ties go to the smaller index; NaN never
+    /// wins.
     pub fn top(&self) -> (usize, f32) {
         let mut best = (0, f32::NEG_INFINITY);
-        for (digit, &p) in self.0.iter().enumerate() {
+        for (class, &p) in self.0.iter().enumerate() {
             if p > best.1 {
-                best = (digit, p);
+                best = (class, p);
             }
         }
         if best.1 == f32::NEG_INFINITY {
@@ -64,6 +64,27 @@ impl Probabilities {
         } else {
             best
         }
+    }
+
+    /// The most likely symbol and its probability.
+    pub fn top_symbol(&self) -> (Symbol, f32) {
+        let (class, p) = self.top();
+        (Symbol::from_index(class).unwrap_or(Symbol::Digit(0)), p)
+    }
+
+    /// The probability of `symbol`.
+    pub fn of(&self, symbol: Symbol) -> f32 {
+        self.0[symbol.index()]
+    }
+
+    /// Every symbol with its probability, most likely first (ties in class order).
+    pub fn ranked(&self) -> Vec<(Symbol, f32)> {
+        let mut all: Vec<(Symbol, f32)> = crate::symbol::SYMBOLS
+            .iter()
+            .map(|&s| (s, if self.of(s).is_nan() { 0.0 } else { self.of(s) }))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1));
+        all
     }
 }
 
@@ -110,7 +131,7 @@ impl Classifier {
     }
 
     /// Loads an ONNX model optimised for `batch` images per run. The model must take
-    /// `float32 [N,1,28,28]` and give `float32 [N,10]` probabilities.
+    /// `float32 [N,1,28,28]` and give `float32 [N,17]` probabilities (see [`Symbol`]).
     pub fn with_batch(onnx: &[u8], batch: usize) -> Result<Self, ClassifierError> {
         if batch == 0 {
             return Err(ClassifierError::EmptyBatch);
@@ -204,7 +225,7 @@ fn blank_input(batch: usize) -> Result<Tensor, ClassifierError> {
     Tensor::zero::<f32>(&[batch, 1, SIDE, SIDE]).map_err(run_error)
 }
 
-/// The plan's output as `batch` rows of probabilities, checked to be `[batch, 10]` f32.
+/// The plan's output as `batch` rows of probabilities, checked to be `[batch, 17]` f32.
 fn probability_rows(outputs: &[TValue], batch: usize) -> Result<&[f32], ClassifierError> {
     let output = outputs
         .first()
@@ -262,6 +283,11 @@ mod tests {
         p[7] = 0.9;
         p[2] = 0.1;
         assert_eq!(Probabilities::new(p).top(), (7, 0.9));
+        assert_eq!(Probabilities::new(p).top_symbol(), (Symbol::Digit(7), 0.9));
+        let ranked = Probabilities::new(p).ranked();
+        assert_eq!(ranked[0], (Symbol::Digit(7), 0.9));
+        assert_eq!(ranked[1], (Symbol::Digit(2), 0.1));
+        assert_eq!(ranked.len(), CLASSES);
         assert_eq!(Probabilities::new([f32::NAN; CLASSES]).top(), (0, 0.0));
     }
 

@@ -22,7 +22,7 @@ use tract_onnx::tract_hir::ops::nn::{DataFormat, GlobalAvgPool, LayerSoftmax, So
 use tract_onnx::tract_hir::tract_core::ops::change_axes::AxisOp;
 use tract_onnx::tract_hir::tract_core::ops::einsum::EinSum;
 
-/// The operators of `models/mnist.onnx`. `tests/onnx_ops.rs` checks that the shipped model
+/// The operators of `models/symbols.onnx`. `tests/onnx_ops.rs` checks that the shipped model
 /// loads with exactly these and computes bit for bit what tract's full register computes.
 pub const SUPPORTED: [&str; 7] = [
     "Conv",

@@ -17,7 +17,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlElement, Window};
 
-use crate::classifier::{Classifier, Probabilities, Session};
+use crate::classifier::{Classifier, Session};
+use crate::expression::reader::{Reader, SketchReading};
 use crate::mnist::{MnistImage, Normaliser};
 use crate::sketch::Sketch;
 
@@ -74,20 +75,30 @@ pub fn start() {
     }
 }
 
-/// Per-run cost in ms of the live-prediction work (normalise + infer) on the current drawing,
-/// repeated `runs` times: a hook for benchmarks and tests, exported to JS as `benchFrames`.
+/// Per-run cost in ms of reading the current drawing from scratch (segment, normalise and
+/// classify every symbol, parse, evaluate), repeated `runs` times: a hook for benchmarks and
+/// tests, exported to JS as `benchFrames`.
 #[wasm_bindgen(js_name = benchFrames)]
 pub fn bench_frames(runs: u32) -> Result<Vec<f64>, JsValue> {
     with_state(|state| {
         (0..runs)
             .map(|_| {
+                state.reader = Reader::new();
                 state
-                    .predict_timed()
+                    .read_timed()
                     .map(|r| r.map_or(0.0, |(_, t)| t.frame_ms))
                     .map_err(|e| JsValue::from_str(&e))
             })
             .collect()
     })
+}
+
+/// The cost in ms of every live frame that read the pad since the last call (and clears
+/// the log): a benchmark draws with real pointer input and reads what each frame took.
+/// Exported to JS as `takeFrameLog`.
+#[wasm_bindgen(js_name = takeFrameLog)]
+pub fn take_frame_log() -> Result<Vec<f64>, JsValue> {
+    with_state(|state| Ok(std::mem::take(&mut state.frame_log)))
 }
 
 /// Per-run cost in ms of inference alone on [`MnistImage::benchmark_input`], repeated `runs`
@@ -162,6 +173,9 @@ pub(crate) struct State {
     preview: Preview,
     view: View,
     sketch: Sketch,
+    /// Reads the sketch as a sum, keeping unchanged symbols' classifications.
+    reader: Reader,
+    /// For the preview: the model input of the symbol being written.
     normaliser: Normaliser,
     image: MnistImage,
     /// The model with its reused run state and input tensor (no per-frame setup).
@@ -174,7 +188,12 @@ pub(crate) struct State {
     predict_dirty: bool,
     /// A `requestAnimationFrame` is already scheduled.
     frame_pending: bool,
+    /// ms of each reading frame since `takeFrameLog` last took them (bounded).
+    frame_log: Vec<f64>,
 }
+
+/// Most entries the frame log keeps when nobody takes them.
+const FRAME_LOG_MAX: usize = 10_000;
 
 /// Timings of one prediction.
 struct Timing {
@@ -200,6 +219,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         window,
         body,
         sketch: Sketch::new(),
+        reader: Reader::new(),
         normaliser: Normaliser::new(),
         image: MnistImage::blank(),
         classifier: None,
@@ -207,6 +227,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         ink_dirty: true,
         predict_dirty: true,
         frame_pending: false,
+        frame_log: Vec::new(),
     };
     let app = App {
         state: Rc::new(RefCell::new(state)),
@@ -266,7 +287,7 @@ impl App {
             }
             Err(err) => {
                 let message = format!(
-                    "The digit model could not be loaded ({err}). You can still draw, but nothing will be recognised."
+                    "The symbol model could not be loaded ({err}). You can still draw, but nothing will be recognised."
                 );
                 state.view.model_failed(&message);
                 let _ = state.body.dataset().set("modelError", &message);
@@ -296,43 +317,73 @@ impl State {
         }
         if self.predict_dirty {
             self.predict_dirty = false;
-            let result = self.predict_timed();
-            self.preview.draw(&self.image);
+            let result = self.read_timed();
             match result {
-                Ok(Some((probs, t))) => {
-                    self.view.show(&probs, t.infer_ms);
+                Ok(Some((reading, t))) => {
+                    let current = self.current_symbol(&reading);
+                    let strokes = reading
+                        .symbols
+                        .get(current)
+                        .map_or(&[][..], |s| &s.strokes[..]);
+                    self.normaliser
+                        .normalise_group(&self.sketch, strokes, &mut self.image);
+                    self.preview.draw(&self.image);
+                    self.view.show(&reading, current, t.infer_ms);
+                    if self.frame_log.len() < FRAME_LOG_MAX {
+                        self.frame_log.push(t.frame_ms);
+                    }
                     let _ = self
                         .body
                         .dataset()
                         .set("frameMs", &format!("{:.3}", t.frame_ms));
                 }
-                Ok(None) => self.view.show_empty(),
+                Ok(None) => {
+                    self.image = MnistImage::blank();
+                    self.preview.draw(&self.image);
+                    self.view.show_empty();
+                }
                 Err(message) => self.view.model_failed(&message),
             }
         }
     }
 
-    /// Normalises the sketch into `self.image` and runs the model on it. `Ok(None)` when
-    /// there is nothing to predict (empty pad, or no model).
-    fn predict_timed(&mut self) -> Result<Option<(Probabilities, Timing)>, String> {
-        let t0 = now(&self.window);
-        // An empty sketch blanks the image: the preview then shows what the model would see.
-        if !self.normaliser.normalise(&self.sketch, &mut self.image) {
+    /// The symbol being written: the one holding the last stroke.
+    fn current_symbol(&self, reading: &SketchReading) -> usize {
+        let last = self.sketch.strokes().len().saturating_sub(1);
+        reading
+            .symbols
+            .iter()
+            .position(|s| s.strokes.contains(&last))
+            .unwrap_or(0)
+    }
+
+    /// Reads the sketch (segmentation, the changed symbols classified, parse, evaluation).
+    /// `Ok(None)` when there is nothing to read (empty pad, or no model).
+    fn read_timed(&mut self) -> Result<Option<(SketchReading, Timing)>, String> {
+        if self.sketch.is_empty() {
             return Ok(None);
         }
-        let Some(classifier) = self.classifier.as_mut() else {
+        let Some(session) = self.classifier.as_mut() else {
             return Ok(None);
         };
-        let t1 = now(&self.window);
-        let probs = classifier
-            .predict(&self.image)
-            .map_err(|e| format!("The model failed on this drawing ({e})."))?;
-        let t2 = now(&self.window);
-        let timing = Timing {
-            infer_ms: t2 - t1,
-            frame_ms: t2 - t0,
+        let window = &self.window;
+        let t0 = now(window);
+        let mut infer_ms = 0.0;
+        let mut classify = |image: &MnistImage| {
+            let t = now(window);
+            let p = session.predict(image);
+            infer_ms += now(window) - t;
+            p
         };
-        Ok(Some((probs, timing)))
+        let reading = self
+            .reader
+            .read(&self.sketch, &mut classify)
+            .map_err(|e| format!("The model failed on this drawing ({e})."))?;
+        let timing = Timing {
+            infer_ms,
+            frame_ms: now(window) - t0,
+        };
+        Ok(Some((reading, timing)))
     }
 }
 

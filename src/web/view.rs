@@ -1,13 +1,17 @@
-//! Numbers out: the predicted digit, its confidence, the 0-9 bars, timings and messages.
+//! Numbers out: the symbol read, its confidence, the bars (0-9 and the operators), timings
+//! and messages.
 //! Writes only what changed where a screen reader would notice (the live region).
 
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement};
 
 use super::WebError;
-use crate::classifier::{Probabilities, CLASSES};
+use crate::classifier::CLASSES;
+use crate::expression::reader::SketchReading;
+use crate::symbol::{Symbol, SYMBOLS};
 
-/// One probability bar: `li[data-digit][data-p]` with its percentage label.
+/// One probability bar: `li[data-digit][data-p]` (digits) or `li[data-symbol][data-p]`
+/// (operators) with its percentage label.
 struct Bar {
     item: HtmlElement,
     pct: Element,
@@ -15,12 +19,13 @@ struct Bar {
 
 pub(crate) struct View {
     prediction: Element,
+    answer: Element,
     confidence: Element,
     timing: Element,
     status: Element,
     bars: Vec<Bar>,
-    /// The digit the live region shows, so it is only rewritten (and announced) on change.
-    shown: Option<usize>,
+    /// The text the live region shows, so it is only rewritten (and announced) on change.
+    shown: Option<String>,
 }
 
 fn by_id(document: &Document, id: &'static str) -> Result<Element, WebError> {
@@ -32,9 +37,13 @@ fn by_id(document: &Document, id: &'static str) -> Result<Element, WebError> {
 impl View {
     pub(super) fn new(document: &Document) -> Result<Self, WebError> {
         let mut bars = Vec::with_capacity(CLASSES);
-        for digit in 0..CLASSES {
+        for symbol in SYMBOLS {
+            let selector = match symbol {
+                Symbol::Digit(d) => format!("[data-digit=\"{d}\"]"),
+                other => format!("[data-symbol=\"{}\"]", other.as_str()),
+            };
             let item = document
-                .query_selector(&format!("[data-digit=\"{digit}\"]"))?
+                .query_selector(&selector)?
                 .and_then(|e| e.dyn_into::<HtmlElement>().ok())
                 .ok_or(WebError::MissingElement("bars ([data-digit])"))?;
             let pct = item
@@ -44,6 +53,7 @@ impl View {
         }
         let view = Self {
             prediction: by_id(document, "prediction")?,
+            answer: by_id(document, "answer")?,
             confidence: by_id(document, "confidence")?,
             timing: by_id(document, "timing")?,
             status: by_id(document, "status")?,
@@ -53,21 +63,43 @@ impl View {
         Ok(view)
     }
 
-    /// Shows a prediction.
-    pub(super) fn show(&mut self, probs: &Probabilities, infer_ms: f64) {
-        let (top, p) = probs.top();
-        if self.shown != Some(top) {
-            self.prediction.set_text_content(Some(&top.to_string()));
-            self.shown = Some(top);
+    /// Shows what the pad reads: the whole text, the answer or why there is none, and for
+    /// the symbol being written (`current`) its confidence and bars.
+    pub(super) fn show(&mut self, reading: &SketchReading, current: usize, infer_ms: f64) {
+        let text = &reading.reading.text;
+        if self.shown.as_deref() != Some(text.as_str()) {
+            self.prediction.set_text_content(Some(text));
+            let _ = self
+                .prediction
+                .set_attribute("data-length", &reading.symbols.len().to_string());
+            self.shown = Some(text.clone());
         }
-        let _ = self
-            .prediction
-            .set_attribute("data-confidence", &format!("{p:.4}"));
-        self.confidence
-            .set_text_content(Some(&format!("{:.0}% sure", p * 100.0)));
-        for (digit, (bar, &p)) in self.bars.iter().zip(probs.as_array().iter()).enumerate() {
-            bar.set(p, digit == top);
+        let Some(symbol) = reading.symbols.get(current) else {
+            self.show_empty();
+            return;
+        };
+        let probs = &symbol.probabilities;
+        let p = probs.of(symbol.symbol);
+        // The contract: data-confidence only for a lone symbol (a digit on its own).
+        if reading.symbols.len() == 1 {
+            let _ = self
+                .prediction
+                .set_attribute("data-confidence", &format!("{p:.4}"));
+        } else {
+            let _ = self.prediction.remove_attribute("data-confidence");
         }
+        self.confidence.set_text_content(Some(&format!(
+            "{} {:.0}% sure",
+            symbol.symbol,
+            p * 100.0
+        )));
+        for (class, (bar, &q)) in self.bars.iter().zip(probs.as_array().iter()).enumerate() {
+            bar.set(q, class == symbol.symbol.index());
+        }
+        self.show_answer(
+            reading.reading.value.as_deref(),
+            reading.reading.error.as_deref(),
+        );
         // Browsers coarsen performance.now() (to 0.1 ms without cross-origin isolation), so
         // a fast model can measure 0: say "under 0.1 ms" rather than a false "0.00 ms".
         let took = if infer_ms < 0.1 {
@@ -76,12 +108,26 @@ impl View {
             format!("{infer_ms:.1} ms")
         };
         self.timing
-            .set_text_content(Some(&format!("inference {took} · on this device")));
+            .set_text_content(Some(&format!("read in {took} · on this device")));
     }
 
-    /// The empty pad: no digit, no confidence, all bars at zero.
+    fn show_answer(&self, value: Option<&str>, error: Option<&str>) {
+        self.answer.set_text_content(Some(value.unwrap_or("")));
+        match error {
+            Some(e) => {
+                let _ = self.answer.set_attribute("data-error", e);
+            }
+            None => {
+                let _ = self.answer.remove_attribute("data-error");
+            }
+        }
+    }
+
+    /// The empty pad: no symbol, no confidence, all bars at zero.
     pub(super) fn show_empty(&mut self) {
         self.prediction.set_text_content(Some(""));
+        let _ = self.prediction.remove_attribute("data-length");
+        self.show_answer(None, None);
         self.shown = None;
         let _ = self.prediction.remove_attribute("data-confidence");
         self.confidence.set_text_content(Some(""));

@@ -152,12 +152,80 @@ pub const PLACEMENTS: [Placement; 4] = [
     },
 ];
 
+/// A hand-made operator: its typeset symbol (as `#prediction` shows it), a name, strokes.
+pub struct Sign {
+    pub symbol: &'static str,
+    pub name: &'static str,
+    pub strokes: Vec<Vec<(f32, f32)>>,
+}
+
+/// One of each operator, drawn the way people write them, in the same unit box as the
+/// digits (so a `−` is about half a digit wide).
+pub fn signs() -> Vec<Sign> {
+    // A dot is a tap with a hair of movement, as a mouse click or a fingertip gives.
+    let dot = |x: f32, y: f32| vec![(x, y), (x + 0.006, y + 0.004)];
+    vec![
+        Sign {
+            symbol: "+",
+            name: "+ bar then upright",
+            strokes: vec![
+                vec![(0.24, 0.52), (0.76, 0.5)],
+                vec![(0.5, 0.25), (0.51, 0.77)],
+            ],
+        },
+        Sign {
+            symbol: "\u{2212}",
+            name: "minus, a little slanted",
+            strokes: vec![vec![(0.25, 0.5), (0.5, 0.505), (0.75, 0.52)]],
+        },
+        Sign {
+            symbol: "×",
+            name: "times, two diagonals",
+            strokes: vec![vec![(0.3, 0.3), (0.7, 0.72)], vec![(0.7, 0.3), (0.3, 0.7)]],
+        },
+        Sign {
+            symbol: "÷",
+            name: "divide: bar, dot above, dot below",
+            strokes: vec![vec![(0.25, 0.5), (0.75, 0.5)], dot(0.5, 0.3), dot(0.5, 0.7)],
+        },
+        Sign {
+            symbol: "=",
+            name: "equals, two bars",
+            strokes: vec![
+                vec![(0.27, 0.42), (0.73, 0.41)],
+                vec![(0.27, 0.58), (0.74, 0.58)],
+            ],
+        },
+        Sign {
+            symbol: "(",
+            name: "open bracket, one arc from the top",
+            strokes: vec![arc(0.66, 0.5, 0.28, 0.46, -118.0, -242.0, 24)],
+        },
+        Sign {
+            symbol: ")",
+            name: "close bracket, one arc from the top",
+            strokes: vec![arc(0.34, 0.5, 0.28, 0.46, -62.0, 62.0, 24)],
+        },
+    ]
+}
+
 /// The drawing's strokes in pad CSS pixels (pad of `w` x `h`), with points no more than
 /// `step` px apart, as a pointer would report a steady hand.
 pub fn place(d: &Drawing, at: Placement, w: f64, h: f64, step: f64) -> Vec<Vec<(f64, f64)>> {
+    place_strokes(&d.strokes, at, w, h, step)
+}
+
+/// [`place`] for any strokes in the unit box.
+pub fn place_strokes(
+    strokes: &[Vec<(f32, f32)>],
+    at: Placement,
+    w: f64,
+    h: f64,
+    step: f64,
+) -> Vec<Vec<(f64, f64)>> {
     let side = at.size * w.min(h);
     let (x0, y0) = (at.cx * w - side / 2.0, at.cy * h - side / 2.0);
-    d.strokes
+    strokes
         .iter()
         .map(|stroke| {
             let pts: Vec<(f64, f64)> = stroke
@@ -188,4 +256,44 @@ pub fn pad_coordinates(d: &Drawing, at: Placement, side: f64) -> Vec<Vec<[f32; 2
         .into_iter()
         .map(|s| s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect())
         .collect()
+}
+
+/// `text` (digits and `+ − × ÷ = ( )`, `-` for `−`) written left to right with the hand-made
+/// drawings, each symbol in a square of `side` px whose left edges are `advance` px apart,
+/// starting at (`left`, `top`) on the pad; points at most 5 px apart. `None` for a character
+/// without a drawing.
+pub fn write_line(
+    text: &str,
+    left: f64,
+    top: f64,
+    side: f64,
+    advance: f64,
+) -> Option<Vec<Vec<(f64, f64)>>> {
+    let digits = drawings();
+    let signs = signs();
+    let mut out = Vec::new();
+    for (k, c) in text.chars().enumerate() {
+        let strokes = match c {
+            '0'..='9' => {
+                let d = c as u8 - b'0';
+                &digits.iter().find(|x| x.digit == d)?.strokes
+            }
+            '-' => &signs.iter().find(|s| s.symbol == "\u{2212}")?.strokes,
+            _ => &signs.iter().find(|s| s.symbol.starts_with(c))?.strokes,
+        };
+        let whole = Placement {
+            size: 1.0,
+            cx: 0.5,
+            cy: 0.5,
+        };
+        for stroke in place_strokes(strokes, whole, side, side, 5.0) {
+            out.push(
+                stroke
+                    .into_iter()
+                    .map(|(x, y)| (left + k as f64 * advance + x, top + y))
+                    .collect(),
+            );
+        }
+    }
+    Some(out)
 }

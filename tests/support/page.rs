@@ -86,9 +86,16 @@ pub async fn pad_box(c: &Client) -> Result<(f64, f64, f64, f64)> {
 /// Draws `d` on the pad with real WebDriver pointer input: for each stroke a mouse move to
 /// its start, button down, a move per sampled point, button up.
 pub async fn draw(c: &Client, d: &Drawing, at: Placement) -> Result<()> {
-    let (left, top, w, h) = pad_box(c).await?;
+    let (_, _, w, h) = pad_box(c).await?;
+    draw_strokes(c, &digits::place(d, at, w, h, 5.0)).await
+}
+
+/// Draws strokes given in pad CSS pixels (origin at the pad's top left) with real WebDriver
+/// pointer input, then lets the app's frame run.
+pub async fn draw_strokes(c: &Client, strokes: &[Vec<(f64, f64)>]) -> Result<()> {
+    let (left, top, _, _) = pad_box(c).await?;
     let mut mouse = MouseActions::new("pen".into());
-    for stroke in digits::place(d, at, w, h, 5.0) {
+    for stroke in strokes {
         let Some(&(x0, y0)) = stroke.first() else {
             continue;
         };

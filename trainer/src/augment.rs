@@ -45,6 +45,18 @@ impl Default for Augment {
     }
 }
 
+impl Augment {
+    /// Milder geometry for operators: a `+` turned by 25° is read as `×` by people too, so
+    /// operators keep their orientation (their generator already varies slant).
+    pub fn operators() -> Self {
+        Augment {
+            max_rotation_deg: 4.0,
+            max_shear: 0.05,
+            ..Augment::default()
+        }
+    }
+}
+
 /// The RNG stream for one image in one epoch.
 pub fn image_rng(seed: u64, epoch: usize, index: usize) -> ChaCha8Rng {
     // SplitMix-style mixing so nearby (epoch, index) pairs give unrelated streams.

@@ -1,80 +1,195 @@
-//! `trainer eval`: accuracy and confusion matrix of an exported ONNX file, run through tract
-//! via the runtime's own `Classifier` (the engine the app uses), not the training framework.
+//! `trainer eval`: accuracy and confusion of an exported ONNX file on three test sets, run
+//! through tract via the runtime's own `Classifier` (the engine the app uses), never the
+//! training framework:
+//! - the 10,000 MNIST test bitmaps;
+//! - the same digits as pen strokes rendered by the app's `Normaliser` (the conversion used
+//!   in training, from the held-out test stream);
+//! - generated operators from the held-out test stream.
 
 use std::fmt;
 
 use anyhow::{Context, Result};
 use mathsketch::idx::MnistSet;
-use mathsketch::mnist::MnistImage;
-use mathsketch::Classifier;
+use mathsketch::mnist::PIXELS;
+use mathsketch::symbol::{CLASSES, SYMBOLS};
+use mathsketch::{Classifier, MnistImage};
 
-use crate::augment::PIXELS;
+use crate::sources::{self, operators::OPERATORS, Stream};
 
 /// Batch size for evaluation runs: amortises per-run overhead without a big plan.
 const BATCH: usize = 100;
+/// The seed of the held-out test draws: fixed, so every model is measured on the same images
+/// whatever seed it was trained with (and the test stream is never used in training).
+pub const TEST_SEED: u64 = 2026;
+/// Generated test images per operator.
+pub const TEST_PER_OPERATOR: usize = 1000;
 
 fn classifier(onnx: &[u8]) -> Result<Classifier> {
     Classifier::with_batch(onnx, BATCH).context("loading the ONNX model with tract")
 }
 
-/// tract's probabilities for `images`, flattened `[n * 10]`.
+/// tract's probabilities for `images`, flattened `[n * CLASSES]`.
 pub fn probabilities(onnx: &[u8], images: &[[f32; PIXELS]]) -> Result<Vec<f32>> {
     let inputs: Vec<MnistImage> = images.iter().map(|p| MnistImage::from_pixels(*p)).collect();
     let out = classifier(onnx)?.predict_batch(&inputs)?;
     Ok(out.iter().flat_map(|p| *p.as_array()).collect())
 }
 
-pub struct Report {
-    /// confusion[truth][predicted]
-    pub confusion: [[usize; 10]; 10],
+/// A confusion matrix over all 17 classes: `matrix[truth][predicted]`.
+#[derive(Clone, Debug)]
+pub struct Confusion {
+    pub matrix: [[usize; CLASSES]; CLASSES],
 }
 
-impl Report {
+impl Confusion {
+    fn new() -> Self {
+        Confusion {
+            matrix: [[0; CLASSES]; CLASSES],
+        }
+    }
+
     pub fn total(&self) -> usize {
-        self.confusion.iter().flatten().sum()
+        self.matrix.iter().flatten().sum()
     }
 
     pub fn correct(&self) -> usize {
-        (0..10).map(|d| self.confusion[d][d]).sum()
+        (0..CLASSES).map(|c| self.matrix[c][c]).sum()
     }
 
     pub fn accuracy(&self) -> f64 {
         self.correct() as f64 / self.total().max(1) as f64
     }
-}
 
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "test accuracy (tract): {:.2}% ({} / {})",
-            100.0 * self.accuracy(),
-            self.correct(),
-            self.total()
-        )?;
-        writeln!(f, "confusion matrix (rows: true digit, columns: predicted)")?;
-        write!(f, "     ")?;
-        for d in 0..10 {
-            write!(f, "{d:>6}")?;
+    /// Accuracy on the images whose true class is `class` (NaN if there are none).
+    pub fn class_accuracy(&self, class: usize) -> f64 {
+        let row: usize = self.matrix[class].iter().sum();
+        self.matrix[class][class] as f64 / row as f64
+    }
+
+    /// Writes the rows `rows` against the columns `columns`; what falls outside the columns
+    /// (a digit read as an operator: still wrong) is counted as "other".
+    fn table(&self, f: &mut fmt::Formatter<'_>, rows: &[usize], columns: &[usize]) -> fmt::Result {
+        write!(f, "      ")?;
+        for &c in columns {
+            write!(f, "{:>6}", SYMBOLS[c].class_name())?;
         }
-        writeln!(f)?;
-        for (truth, row) in self.confusion.iter().enumerate() {
-            write!(f, "{truth:>4} ")?;
-            for n in row {
-                write!(f, "{n:>6}")?;
+        writeln!(f, "{:>7}", "other")?;
+        for &truth in rows {
+            write!(f, "{:>5} ", SYMBOLS[truth].class_name())?;
+            for &c in columns {
+                write!(f, "{:>6}", self.matrix[truth][c])?;
             }
-            writeln!(f)?;
+            let row: usize = self.matrix[truth].iter().sum();
+            let shown: usize = columns.iter().map(|&c| self.matrix[truth][c]).sum();
+            writeln!(f, "{:>7}", row - shown)?;
         }
         Ok(())
     }
 }
 
-pub fn evaluate(onnx: &[u8], set: &MnistSet) -> Result<Report> {
-    let inputs: Vec<MnistImage> = set.images.iter().map(MnistImage::from_u8).collect();
-    let out = classifier(onnx)?.predict_batch(&inputs)?;
-    let mut confusion = [[0usize; 10]; 10];
-    for (p, &label) in out.iter().zip(&set.labels) {
-        confusion[usize::from(label)][p.top().0] += 1;
+/// The three test sets' confusions.
+pub struct Report {
+    pub bitmaps: Confusion,
+    pub strokes: Confusion,
+    pub operators: Confusion,
+}
+
+fn percent(c: &Confusion) -> String {
+    format!(
+        "{:.2}% ({} / {})",
+        100.0 * c.accuracy(),
+        c.correct(),
+        c.total()
+    )
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "accuracy through tract (all {CLASSES} outputs compete):")?;
+        writeln!(f, "| test set | accuracy |")?;
+        writeln!(f, "| --- | --- |")?;
+        writeln!(f, "| MNIST test bitmaps | {} |", percent(&self.bitmaps))?;
+        writeln!(
+            f,
+            "| MNIST test digits as strokes (Normaliser) | {} |",
+            percent(&self.strokes)
+        )?;
+        writeln!(
+            f,
+            "| generated operators, held-out seed {TEST_SEED} | {} |",
+            percent(&self.operators)
+        )?;
+        for s in OPERATORS {
+            writeln!(
+                f,
+                "| operator {} | {:.2}% |",
+                s.class_name(),
+                100.0 * self.operators.class_accuracy(s.index())
+            )?;
+        }
+        let digits: Vec<usize> = (0..10).collect();
+        let all: Vec<usize> = (0..CLASSES).collect();
+        writeln!(
+            f,
+            "\nMNIST test bitmaps, confusion (rows: truth, columns: read as)"
+        )?;
+        self.bitmaps.table(f, &digits, &digits)?;
+        writeln!(f, "\nMNIST test digits as strokes, confusion")?;
+        self.strokes.table(f, &digits, &digits)?;
+        writeln!(
+            f,
+            "\ngenerated operators, confusion over all {CLASSES} classes"
+        )?;
+        let operators: Vec<usize> = OPERATORS.iter().map(|s| s.index()).collect();
+        self.operators.table(f, &operators, &all)
     }
-    Ok(Report { confusion })
+}
+
+fn confusion(classifier: &Classifier, images: &[MnistImage], labels: &[u8]) -> Result<Confusion> {
+    let out = classifier.predict_batch(images)?;
+    let mut c = Confusion::new();
+    for (p, &label) in out.iter().zip(labels) {
+        c.matrix[usize::from(label)][p.top().0] += 1;
+    }
+    Ok(c)
+}
+
+/// The three test sets, as the classifier's inputs with their labels.
+pub struct TestSets {
+    pub bitmaps: (Vec<MnistImage>, Vec<u8>),
+    pub strokes: (Vec<MnistImage>, Vec<u8>),
+    pub operators: (Vec<MnistImage>, Vec<u8>),
+}
+
+impl TestSets {
+    pub fn new(test: &MnistSet) -> Self {
+        let all: Vec<usize> = (0..test.len()).collect();
+        let strokes = sources::stroke_renderings(test, &all, TEST_SEED, Stream::Test);
+        let ops = sources::operator_samples(TEST_SEED, Stream::Test, 0, TEST_PER_OPERATOR);
+        TestSets {
+            bitmaps: (
+                test.images.iter().map(MnistImage::from_u8).collect(),
+                test.labels.clone(),
+            ),
+            strokes: (
+                strokes.into_iter().map(MnistImage::from_pixels).collect(),
+                test.labels.clone(),
+            ),
+            operators: (
+                ops.iter()
+                    .map(|s| MnistImage::from_pixels(s.pixels))
+                    .collect(),
+                ops.iter().map(|s| s.class).collect(),
+            ),
+        }
+    }
+}
+
+pub fn evaluate(onnx: &[u8], sets: &TestSets) -> Result<Report> {
+    let classifier = classifier(onnx)?;
+    Ok(Report {
+        bitmaps: confusion(&classifier, &sets.bitmaps.0, &sets.bitmaps.1)?,
+        strokes: confusion(&classifier, &sets.strokes.0, &sets.strokes.1)?,
+        operators: confusion(&classifier, &sets.operators.0, &sets.operators.1)?,
+    })
 }

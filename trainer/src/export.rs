@@ -160,7 +160,7 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> pb::ValueInfoProto {
     }
 }
 
-/// Builds the ONNX model: `image float32 [N,1,28,28]` in [0,1] -> `probabilities float32 [N,10]`.
+/// Builds the ONNX model: `image float32 [N,1,28,28]` in [0,1] -> `probabilities float32 [N,17]`.
 pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
     ensure!(
         w.convs.len() == POOL_AFTER.len(),

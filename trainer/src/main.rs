@@ -1,4 +1,5 @@
-//! `trainer`: trains the MathSketch digit model and exports it to ONNX.
+//! `trainer`: trains the MathSketch symbol model (digits and operators) and exports it to
+//! ONNX.
 //!
 //! This is the model-tooling world: burn and its dependencies live here only. The runtime
 //! (web app, server) sees nothing of it but the ONNX file and its model card in `models/`.
@@ -7,7 +8,10 @@ mod augment;
 mod card;
 mod eval;
 mod export;
+mod fit;
 mod model;
+mod pen;
+mod sources;
 mod train;
 
 use std::path::PathBuf;
@@ -16,7 +20,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(version, about = "Train and evaluate the MathSketch digit model")]
+#[command(version, about = "Train and evaluate the MathSketch symbol model")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,12 +30,23 @@ struct Cli {
 enum Command {
     /// Train with canvas-like augmentation, export ONNX and write the model card beside it.
     Train(train::TrainOptions),
-    /// Test accuracy and confusion matrix of an ONNX model, run through tract.
+    /// Accuracy and confusion of an ONNX model on MNIST test bitmaps, the same digits as
+    /// strokes, and held-out generated operators, all run through tract.
     Eval {
         #[arg(long)]
         model: PathBuf,
         #[arg(long)]
         data: PathBuf,
+    },
+    /// Writes a contact sheet (binary PGM) of what training sees: per row, one class; columns
+    /// alternate MNIST bitmaps, the same digits as strokes, and augmented copies.
+    Samples {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "samples.pgm")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -41,19 +56,26 @@ fn main() -> Result<()> {
         Command::Train(opts) => {
             let card = train::run(&opts)?;
             println!(
-                "wrote {} ({} bytes, {} parameters, sha256 {}), test accuracy through tract {:.2}%",
+                "wrote {} ({} bytes, {} parameters, sha256 {}), MNIST test accuracy through \
+                 tract {:.2}%, as strokes {:.2}%",
                 opts.out.display(),
                 card.size_bytes,
                 card.parameters,
                 card.sha256,
-                100.0 * card.test_accuracy_tract
+                100.0 * card.test_accuracy_tract,
+                100.0 * card.test_strokes_accuracy_tract
             );
         }
         Command::Eval { model, data } => {
             let onnx = std::fs::read(&model)
                 .with_context(|| format!("reading the model {}", model.display()))?;
             let test = mathsketch::idx::load_test(&data)?;
-            print!("{}", eval::evaluate(&onnx, &test)?);
+            print!("{}", eval::evaluate(&onnx, &eval::TestSets::new(&test))?);
+        }
+        Command::Samples { data, out, seed } => {
+            let test = mathsketch::idx::load_test(&data)?;
+            sources::contact_sheet(&test, seed, &out)?;
+            println!("wrote {}", out.display());
         }
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The digit CNN, in burn.
+//! The symbol CNN (digits and operators), in burn.
 //!
 //! Five 3x3 convolutions (each followed by BatchNorm and ReLU, two max-pools), global average
 //! pooling and one linear layer: about 46 k parameters. Global average pooling instead of a
@@ -17,7 +17,7 @@ use burn::tensor::activation::relu;
 pub const CHANNELS: [usize; 6] = [1, 16, 24, 32, 40, 64];
 /// After which convolutions (0-based) a 2x2 max-pool halves the field: 28 -> 14 -> 7.
 pub const POOL_AFTER: [bool; 5] = [false, true, false, true, false];
-pub const CLASSES: usize = 10;
+pub use mathsketch::symbol::CLASSES;
 
 /// A convolution without bias (the BatchNorm after it has one), BatchNorm and ReLU.
 #[derive(Module, Debug)]

@@ -4,7 +4,7 @@ usage: check_onnx.py MODEL.onnx PARITY_DIR TOLERANCE
 
 1. onnx.checker.check_model(full_check=True): the reference checker, with shape inference.
 2. onnxruntime runs the model on PARITY_DIR/inputs.f32 ([N,1,28,28] little-endian float32)
-   and must match PARITY_DIR/framework.f32 (the training framework's probabilities, [N,10])
+   and must match PARITY_DIR/framework.f32 (the training framework's probabilities, [N,17])
    within TOLERANCE.
 Prints one line of figures; exits non-zero with a message on any failure.
 """
@@ -25,7 +25,11 @@ def main() -> int:
         return 1
 
     inputs = np.fromfile(f"{parity_dir}/inputs.f32", dtype="<f4").reshape(-1, 1, 28, 28)
-    expected = np.fromfile(f"{parity_dir}/framework.f32", dtype="<f4").reshape(-1, 10)
+    classes = model.graph.output[0].type.tensor_type.shape.dim[1].dim_value
+    if classes != 17:
+        print(f"the model has {classes} outputs, expected 17", file=sys.stderr)
+        return 1
+    expected = np.fromfile(f"{parity_dir}/framework.f32", dtype="<f4").reshape(-1, classes)
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])

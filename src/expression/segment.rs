@@ -1,0 +1,435 @@
+//! Segmentation: a line of strokes → its symbols, left to right.
+//!
+//! People write a sum as symbols side by side; a symbol may have several strokes (`+ = ÷ ×`,
+//! a `4`, `5` or `7` with a separate bar, dots), digits within a number may nearly touch,
+//! and a bar may overhang its neighbour a little. Geometry decides what belongs together:
+//! - two strokes are one symbol when one sits over the middle of the other, horizontally
+//!   (the narrower one's centre lies inside the wider one's extent, away from its ends): true
+//!   of `= ÷ + ×`, a `7`'s crossbar, and false of neighbours;
+//! - or when they touch (their ink comes within a few hundredths of the line height): a `4`'s
+//!   stem crossing its bar, a `5`'s flag, the pieces of a digit written in several strokes.
+//!
+//! Where that is not conclusive the classifier's confidence decides, comparing the grouping
+//! whose symbols it reads more surely: when both strokes are as tall as digits (a `4` as two
+//! strokes, or two digits that touch), when a flat bar only touches a taller stroke at the
+//! bar's end (a minus overhanging the next digit, or a `7`'s bar), and when strokes come
+//! close without touching (a `4` whose stem stops short of its bar, digits written tightly).
+//!
+//! Sizes are relative to the line's height (the typical height of the tallest strokes), so
+//! the rules hold at any size.
+
+use crate::sketch::Stroke;
+
+/// A stroke's or a symbol's box: `[x0, y0, x1, y1]`.
+pub type Bounds = [f32; 4];
+
+/// One symbol: the strokes it is made of (indices into the sketch, in drawing order) and
+/// their box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Segment {
+    pub strokes: Vec<usize>,
+    pub bounds: Bounds,
+}
+
+/// How far from a stroke's ends (as a share of its width) another's centre must be to sit
+/// "over its middle".
+const MIDDLE_MARGIN: f32 = 0.12;
+/// Strokes at least this tall (share of the line height) are digit-sized: two of them are
+/// only grouped when the classifier agrees.
+const TALL: f32 = 0.55;
+/// Narrowest width a stroke is given (share of the line height): a `1` or a dot still has
+/// a middle.
+const MIN_WIDTH: f32 = 0.06;
+/// Strokes whose ink comes this close (share of the line height) touch.
+const TOUCH: f32 = 0.04;
+/// Strokes this close (share of the line height) may be one symbol or two neighbours (a `4`
+/// whose stem stops short of the bar, two digits written tightly): the classifier decides.
+const NEAR: f32 = 0.12;
+/// Two strokes over one another whose heights overlap by less than this share (of the
+/// shorter) are stacked: parts of one symbol.
+const STACKED: f32 = 0.5;
+/// A stroke this flat (height over width) is a bar.
+const FLAT: f32 = 0.35;
+/// The ends of a bar: this share of its width at each side.
+const BAR_END: f32 = 0.2;
+
+fn stroke_bounds(s: &Stroke) -> Bounds {
+    s.points().iter().fold(
+        [
+            f32::INFINITY,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NEG_INFINITY,
+        ],
+        |b, p| [b[0].min(p.x), b[1].min(p.y), b[2].max(p.x), b[3].max(p.y)],
+    )
+}
+
+fn union(a: Bounds, b: Bounds) -> Bounds {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[2].max(b[2]),
+        a[3].max(b[3]),
+    ]
+}
+
+/// The line's height: the median height of the taller half of the strokes, so flat operators
+/// and dots do not shrink it; never below a fraction of the line's width.
+pub fn line_height(boxes: &[Bounds]) -> f32 {
+    let mut heights: Vec<f32> = boxes.iter().map(|b| b[3] - b[1]).collect();
+    heights.sort_by(|a, b| b.total_cmp(a));
+    let tall = &heights[..heights.len().div_ceil(2)];
+    let median = tall.get(tall.len() / 2).copied().unwrap_or(0.0);
+    let width = boxes.iter().fold(0f32, |w, b| w.max(b[2] - b[0]));
+    median.max(0.25 * width).max(1e-3)
+}
+
+/// How two strokes relate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Relation {
+    Apart,
+    Together,
+    /// Geometry says together, but both are digit-sized: the classifier decides.
+    Ambiguous,
+}
+
+/// Distance from `p` to the segment `a`-`b`.
+fn point_segment(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (ex, ey) = (a[0] + t * dx - p[0], a[1] + t * dy - p[1]);
+    (ex * ex + ey * ey).sqrt()
+}
+
+fn cross(o: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+}
+
+/// Distance between segments `p`-`q` and `r`-`s` (0 when they cross).
+fn segment_segment(p: [f32; 2], q: [f32; 2], r: [f32; 2], s: [f32; 2]) -> f32 {
+    let (d1, d2) = (cross(r, s, p), cross(r, s, q));
+    let (d3, d4) = (cross(p, q, r), cross(p, q, s));
+    if d1 * d2 < 0.0 && d3 * d4 < 0.0 {
+        return 0.0;
+    }
+    point_segment(p, r, s)
+        .min(point_segment(q, r, s))
+        .min(point_segment(r, p, q))
+        .min(point_segment(s, p, q))
+}
+
+/// The points of `stroke` as `[x, y]` segments' ends (a dot is one zero-length segment).
+fn segments(stroke: &Stroke) -> impl Iterator<Item = ([f32; 2], [f32; 2])> + '_ {
+    let pts = stroke.points();
+    let first = pts.first().map(|p| [p.x, p.y]).unwrap_or([0.0, 0.0]);
+    let lone = (pts.len() == 1).then_some((first, first));
+    pts.windows(2)
+        .map(|w| ([w[0].x, w[0].y], [w[1].x, w[1].y]))
+        .chain(lone)
+}
+
+/// Whether the ink of `a` comes within `limit` of the ink of `b` (boxes `ba`, `bb`).
+fn touch(a: &Stroke, b: &Stroke, ba: Bounds, bb: Bounds, limit: f32) -> bool {
+    if ba[0] > bb[2] + limit
+        || bb[0] > ba[2] + limit
+        || ba[1] > bb[3] + limit
+        || bb[1] > ba[3] + limit
+    {
+        return false;
+    }
+    segments(a).any(|(p, q)| {
+        // Only the parts of `b` near this segment's box can be close.
+        let (x0, x1) = (p[0].min(q[0]) - limit, p[0].max(q[0]) + limit);
+        let (y0, y1) = (p[1].min(q[1]) - limit, p[1].max(q[1]) + limit);
+        segments(b).any(|(r, s)| {
+            r[0].max(s[0]) >= x0
+                && r[0].min(s[0]) <= x1
+                && r[1].max(s[1]) >= y0
+                && r[1].min(s[1]) <= y1
+                && segment_segment(p, q, r, s) <= limit
+        })
+    })
+}
+
+/// Whether the flat one of two touching strokes meets the other only near its own end, with
+/// the other's middle outside the bar: how a bar overhangs its neighbour.
+fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
+    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
+    let (bar, other) = match (flat(a), flat(b)) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
+    };
+    let w = bar[2] - bar[0];
+    let centre = (other[0] + other[2]) / 2.0;
+    centre < bar[0] + BAR_END * w || centre > bar[2] - BAR_END * w
+}
+
+fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Relation {
+    let tall = |r: Bounds| r[3] - r[1] >= TALL * height;
+    let min_w = MIN_WIDTH * height;
+    let span = |r: Bounds| {
+        let (c, w) = ((r[0] + r[2]) / 2.0, (r[2] - r[0]).max(min_w));
+        (c - w / 2.0, c + w / 2.0, c, w)
+    };
+    let (sa, sb) = (span(a), span(b));
+    let (narrow, wide) = if sa.3 <= sb.3 { (sa, sb) } else { (sb, sa) };
+    let margin = MIDDLE_MARGIN * wide.3;
+    let over_middle = narrow.2 > wide.0 + margin && narrow.2 < wide.1 - margin;
+    // One over the other (an 8's two loops) is one symbol: a line's symbols stand side by
+    // side. Two tall strokes side by side under each other's extent (a 1 under a 7's bar)
+    // are for the classifier.
+    let v_overlap = a[3].min(b[3]) - a[1].max(b[1]);
+    let stacked = over_middle && v_overlap < STACKED * (a[3] - a[1]).min(b[3] - b[1]);
+    let both_tall = tall(a) && tall(b) && !stacked;
+    if touching {
+        return if both_tall || touches_at_bar_end(a, b) {
+            Relation::Ambiguous
+        } else {
+            Relation::Together
+        };
+    }
+    if !over_middle {
+        return if near {
+            Relation::Ambiguous
+        } else {
+            Relation::Apart
+        };
+    }
+    if both_tall {
+        Relation::Ambiguous
+    } else {
+        Relation::Together
+    }
+}
+
+fn find(parent: &mut [usize], i: usize) -> usize {
+    let mut r = i;
+    while parent[r] != r {
+        r = parent[r];
+    }
+    let mut i = i;
+    while parent[i] != r {
+        let next = parent[i];
+        parent[i] = r;
+        i = next;
+    }
+    r
+}
+
+fn groups(parent: &mut [usize]) -> Vec<Vec<usize>> {
+    let n = parent.len();
+    let mut by_root: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        let r = find(parent, i);
+        by_root[r].push(i);
+    }
+    by_root.into_iter().filter(|g| !g.is_empty()).collect()
+}
+
+/// Splits `strokes` into symbols, left to right. `confidence` rates a candidate symbol (the
+/// strokes of a group, in drawing order) by how surely the classifier reads it, in `[0, 1]`;
+/// it is only asked about ambiguous groupings.
+pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) -> Vec<Segment> {
+    let boxes: Vec<Bounds> = strokes.iter().map(stroke_bounds).collect();
+    if boxes.is_empty() {
+        return Vec::new();
+    }
+    let height = line_height(&boxes);
+    let n = boxes.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    let mut ambiguous = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            let touching = touch(&strokes[i], &strokes[j], boxes[i], boxes[j], TOUCH * height);
+            let near =
+                touching || touch(&strokes[i], &strokes[j], boxes[i], boxes[j], NEAR * height);
+            match relation(boxes[i], boxes[j], touching, near, height) {
+                Relation::Together => {
+                    let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+                    parent[ri.max(rj)] = ri.min(rj);
+                }
+                Relation::Ambiguous => ambiguous.push((i, j)),
+                Relation::Apart => {}
+            }
+        }
+    }
+    // Ambiguous pairs: join their groups when the joined symbol reads more surely than the
+    // two apart (the product of their confidences).
+    for (i, j) in ambiguous {
+        let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
+        if ri == rj {
+            continue;
+        }
+        let all = groups(&mut parent);
+        let of = |r: usize, parent: &mut [usize]| -> Vec<usize> {
+            all.iter()
+                .find(|g| g.first().is_some_and(|&k| find(parent, k) == r))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (gi, gj) = (of(ri, &mut parent), of(rj, &mut parent));
+        let mut joined: Vec<usize> = gi.iter().chain(&gj).copied().collect();
+        joined.sort_unstable();
+        if confidence(&joined) > confidence(&gi) * confidence(&gj) {
+            parent[ri.max(rj)] = ri.min(rj);
+        }
+    }
+    let mut segments: Vec<Segment> = groups(&mut parent)
+        .into_iter()
+        .map(|strokes| {
+            let bounds = strokes
+                .iter()
+                .map(|&k| boxes[k])
+                .reduce(union)
+                .unwrap_or(boxes[0]);
+            Segment { strokes, bounds }
+        })
+        .collect();
+    segments.sort_by(|a, b| (a.bounds[0] + a.bounds[2]).total_cmp(&(b.bounds[0] + b.bounds[2])));
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sketch::Sketch;
+
+    fn sketch(strokes: &[&[(f32, f32)]]) -> Sketch {
+        let coords: Vec<Vec<[f32; 2]>> = strokes
+            .iter()
+            .map(|s| s.iter().map(|&(x, y)| [x, y]).collect())
+            .collect();
+        Sketch::from_coordinates(&coords).expect("valid strokes")
+    }
+
+    fn split(s: &Sketch, confidence: &mut dyn FnMut(&[usize]) -> f32) -> Vec<Vec<usize>> {
+        segment(s.strokes(), confidence)
+            .into_iter()
+            .map(|g| g.strokes)
+            .collect()
+    }
+
+    fn never(_: &[usize]) -> f32 {
+        panic!("the classifier should not be asked")
+    }
+
+    #[test]
+    fn twelve_plus_seven_equals() {
+        // 1, 2, + (two strokes), 7 (with a crossbar drawn last), = (two bars); height 100.
+        let s = sketch(&[
+            &[(10.0, 0.0), (12.0, 100.0)],
+            &[(40.0, 10.0), (80.0, 5.0), (45.0, 100.0), (85.0, 100.0)],
+            &[(110.0, 50.0), (160.0, 50.0)],
+            &[(135.0, 25.0), (136.0, 75.0)],
+            &[(190.0, 0.0), (240.0, 0.0), (205.0, 100.0)],
+            &[(280.0, 40.0), (320.0, 40.0)],
+            &[(280.0, 60.0), (322.0, 61.0)],
+            &[(200.0, 50.0), (235.0, 50.0)],
+        ]);
+        assert_eq!(
+            split(&s, &mut never),
+            vec![vec![0], vec![1], vec![2, 3], vec![4, 7], vec![5, 6]]
+        );
+    }
+
+    #[test]
+    fn divide_dots_stay_with_their_bar_and_nearly_touching_digits_stay_apart() {
+        let s = sketch(&[
+            &[(0.0, 0.0), (40.0, 0.0), (5.0, 100.0)], // 7
+            &[(46.0, 0.0), (48.0, 100.0)],            // 1 close to the 7's bar end
+            &[(70.0, 50.0), (120.0, 50.0)],           // ÷ bar
+            &[(95.0, 30.0)],                          // dot above
+            &[(96.0, 70.0), (97.0, 71.0)],            // dot below
+        ]);
+        // The 1 comes close to the 7's bar: the classifier is asked and reads them apart.
+        let mut apart = |g: &[usize]| {
+            if g.len() >= 2 && g[0] < 2 && g[1] < 2 {
+                0.4
+            } else {
+                0.95
+            }
+        };
+        assert_eq!(split(&s, &mut apart), vec![vec![0], vec![1], vec![2, 3, 4]]);
+    }
+
+    #[test]
+    fn a_bar_overhanging_its_neighbour_does_not_swallow_it() {
+        // "−1": the minus reaches just past the 1's stem. They touch at the bar's end: the
+        // classifier is asked, and reads them more surely apart.
+        let s = sketch(&[&[(0.0, 50.0), (60.0, 50.0)], &[(57.0, 0.0), (58.0, 100.0)]]);
+        let mut apart = |g: &[usize]| if g.len() == 2 { 0.5 } else { 0.99 };
+        assert_eq!(split(&s, &mut apart), vec![vec![0], vec![1]]);
+        // Well apart: apart without asking.
+        let s = sketch(&[&[(0.0, 50.0), (40.0, 50.0)], &[(57.0, 0.0), (58.0, 100.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn touching_pieces_of_a_digit_stay_together() {
+        // A 5: stem and bowl in one stroke, the flag touching the stem's top.
+        let s = sketch(&[
+            &[
+                (10.0, 0.0),
+                (5.0, 45.0),
+                (40.0, 45.0),
+                (45.0, 75.0),
+                (5.0, 100.0),
+            ],
+            &[(10.0, 0.0), (45.0, 2.0)],
+        ]);
+        assert_eq!(split(&s, &mut never), vec![vec![0, 1]]);
+        // An 8 as two loops, one over the other, each as tall as the line thinks digits are.
+        let top: Vec<(f32, f32)> = (0..=16)
+            .map(|i| {
+                let a = i as f32 * std::f32::consts::PI / 8.0;
+                (50.0 + 20.0 * a.sin(), 25.0 - 25.0 * a.cos())
+            })
+            .collect();
+        let bottom: Vec<(f32, f32)> = top.iter().map(|&(x, y)| (x, y + 50.0)).collect();
+        let s = sketch(&[&top, &bottom]);
+        assert_eq!(split(&s, &mut never), vec![vec![0, 1]]);
+        // Crossing segments touch even without a point near the crossing.
+        assert_eq!(
+            segment_segment([0.0, 0.0], [10.0, 10.0], [0.0, 10.0], [10.0, 0.0]),
+            0.0
+        );
+        assert!((point_segment([5.0, 5.0], [0.0, 0.0], [10.0, 0.0]) - 5.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn two_tall_strokes_over_each_other_ask_the_classifier() {
+        // A 4 as an L and a stem: joined reads surely, apart poorly.
+        let s = sketch(&[
+            &[(10.0, 0.0), (0.0, 60.0), (50.0, 60.0)],
+            &[(35.0, 10.0), (36.0, 100.0)],
+        ]);
+        let mut asked = 0;
+        let mut four = |g: &[usize]| {
+            asked += 1;
+            if g.len() == 2 {
+                0.95
+            } else {
+                0.6
+            }
+        };
+        assert_eq!(split(&s, &mut four), vec![vec![0, 1]]);
+        assert!(asked >= 3);
+        // The same strokes read better apart stay apart.
+        let mut apart = |g: &[usize]| if g.len() == 2 { 0.3 } else { 0.9 };
+        assert_eq!(split(&s, &mut apart), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn empty_and_single() {
+        assert!(segment(&[], &mut never).is_empty());
+        let s = sketch(&[&[(3.0, 3.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0]]);
+    }
+}

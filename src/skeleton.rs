@@ -1,0 +1,428 @@
+//! Bitmap → pen strokes: a written symbol as the strokes a person would have drawn.
+//!
+//! MNIST is scanned ink; the app sees pen polylines. To train and test on what the app sees,
+//! a digit's bitmap is thinned to a one-pixel skeleton ([`thin`], Zhang–Suen), the skeleton is
+//! traced into polylines ([`trace`]: as few, as straight strokes as the skeleton allows), and
+//! each polyline is sampled the way a pointer device reports positions ([`pointer_samples`]:
+//! uneven spacing, jitter). The result goes through the app's own [`crate::Normaliser`].
+//!
+//! Used by the trainer (training data) and by the replay tests (MNIST test digits drawn on
+//! the page); never on the user's path. Everything is deterministic for the same noise.
+
+use crate::mnist::{PIXELS, SIDE};
+
+/// A binary 28×28 image, row-major; `true` is ink.
+pub type Mask = [bool; PIXELS];
+
+/// A polyline in pixel coordinates of the 28×28 field (pixel centres at `x + 0.5`).
+pub type Polyline = Vec<[f32; 2]>;
+
+/// Terminal skeleton branches at most this many pixels long are thinning artefacts (spurs
+/// from a bump in the ink), not strokes, and are dropped when they hang off a junction.
+const SPUR_PIXELS: usize = 2;
+
+/// The pixels of `pixels` at or above `threshold`.
+pub fn mask(pixels: &[u8; PIXELS], threshold: u8) -> Mask {
+    let mut m = [false; PIXELS];
+    for (m, &v) in m.iter_mut().zip(pixels) {
+        *m = v >= threshold;
+    }
+    m
+}
+
+fn at(m: &Mask, x: i32, y: i32) -> bool {
+    (0..SIDE as i32).contains(&x)
+        && (0..SIDE as i32).contains(&y)
+        && m[y as usize * SIDE + x as usize]
+}
+
+/// Zhang–Suen thinning (1984) of a binary mask to a one-pixel-wide skeleton.
+pub fn thin(mut m: Mask) -> Mask {
+    let mut remove = Vec::new();
+    loop {
+        let mut changed = false;
+        for step in 0..2 {
+            remove.clear();
+            for y in 0..SIDE as i32 {
+                for x in 0..SIDE as i32 {
+                    if at(&m, x, y) && removable(&m, x, y, step) {
+                        remove.push(y as usize * SIDE + x as usize);
+                    }
+                }
+            }
+            changed |= !remove.is_empty();
+            for &k in &remove {
+                m[k] = false;
+            }
+        }
+        if !changed {
+            return m;
+        }
+    }
+}
+
+/// Zhang–Suen's deletion test for the pixel at (x, y) in sub-iteration `step` (0 or 1).
+fn removable(m: &Mask, x: i32, y: i32, step: usize) -> bool {
+    // Neighbours P2..P9, clockwise from north.
+    let p = [
+        at(m, x, y - 1),
+        at(m, x + 1, y - 1),
+        at(m, x + 1, y),
+        at(m, x + 1, y + 1),
+        at(m, x, y + 1),
+        at(m, x - 1, y + 1),
+        at(m, x - 1, y),
+        at(m, x - 1, y - 1),
+    ];
+    let b = p.iter().filter(|&&v| v).count();
+    let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
+    let (n, e, s, w) = (p[0], p[2], p[4], p[6]);
+    let keep = if step == 0 {
+        e && s && (n || w)
+    } else {
+        n && w && (e || s)
+    };
+    (2..=6).contains(&b) && a == 1 && !keep
+}
+
+/// The skeleton as a graph: 8-connected neighbours, a diagonal only where no orthogonal
+/// two-step path joins the same pixels (so an L-corner is one path, not a triangle).
+struct Graph {
+    on: Mask,
+}
+
+impl Graph {
+    fn neighbours(&self, k: usize) -> impl Iterator<Item = usize> + '_ {
+        let (x, y) = ((k % SIDE) as i32, (k / SIDE) as i32);
+        const STEPS: [(i32, i32); 8] = [
+            (0, -1),
+            (1, -1),
+            (1, 0),
+            (1, 1),
+            (0, 1),
+            (-1, 1),
+            (-1, 0),
+            (-1, -1),
+        ];
+        STEPS.iter().filter_map(move |&(dx, dy)| {
+            if !at(&self.on, x + dx, y + dy) {
+                return None;
+            }
+            let diagonal = dx != 0 && dy != 0;
+            if diagonal && (at(&self.on, x + dx, y) || at(&self.on, x, y + dy)) {
+                return None;
+            }
+            Some((y + dy) as usize * SIDE + (x + dx) as usize)
+        })
+    }
+
+    fn degree(&self, k: usize) -> usize {
+        self.neighbours(k).count()
+    }
+
+    /// Removes short terminal branches that hang off a junction (see [`SPUR_PIXELS`]).
+    fn prune_spurs(&mut self) {
+        let ends: Vec<usize> = (0..PIXELS)
+            .filter(|&k| self.on[k] && self.degree(k) == 1)
+            .collect();
+        for end in ends {
+            let mut branch = vec![end];
+            let mut previous = usize::MAX;
+            let mut here = end;
+            loop {
+                let next: Vec<usize> = self.neighbours(here).filter(|&n| n != previous).collect();
+                if next.len() != 1 {
+                    break;
+                }
+                if self.degree(next[0]) >= 3 {
+                    // Reached a junction: a spur if short.
+                    if branch.len() <= SPUR_PIXELS {
+                        for &k in &branch {
+                            self.on[k] = false;
+                        }
+                    }
+                    break;
+                }
+                previous = here;
+                here = next[0];
+                branch.push(here);
+                if branch.len() > SPUR_PIXELS {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn centre(k: usize) -> [f32; 2] {
+    [(k % SIDE) as f32 + 0.5, (k / SIDE) as f32 + 0.5]
+}
+
+/// Traces a skeleton into polylines, in a plausible drawing order: strokes start at a free
+/// end (topmost first, as people start at the top), run straight on through junctions, and
+/// what is left (branches, closed loops) becomes further strokes; a lone pixel is a dot.
+/// Every skeleton edge is drawn exactly once.
+pub fn trace(skeleton: &Mask) -> Vec<Polyline> {
+    let mut graph = Graph { on: *skeleton };
+    graph.prune_spurs();
+    let mut used = std::collections::HashSet::new();
+    let edge = |a: usize, b: usize| (a.min(b), a.max(b));
+    let mut strokes = Vec::new();
+    let free = |g: &Graph, used: &std::collections::HashSet<(usize, usize)>, k: usize| {
+        g.neighbours(k)
+            .filter(|&n| !used.contains(&edge(k, n)))
+            .count()
+    };
+    loop {
+        // Start at the topmost pixel with exactly one unused edge (a free end), else at the
+        // topmost pixel with any unused edge (a loop or a leftover branch).
+        let start = (0..PIXELS)
+            .filter(|&k| graph.on[k])
+            .find(|&k| free(&graph, &used, k) == 1)
+            .or_else(|| {
+                (0..PIXELS)
+                    .filter(|&k| graph.on[k])
+                    .find(|&k| free(&graph, &used, k) > 0)
+            });
+        let Some(start) = start else { break };
+        let mut path = vec![start];
+        let mut here = start;
+        while let Some(next) = straightest(&graph, &used, &path, here) {
+            used.insert(edge(here, next));
+            path.push(next);
+            here = next;
+        }
+        strokes.push(path.into_iter().map(centre).collect());
+    }
+    for k in 0..PIXELS {
+        if graph.on[k] && graph.degree(k) == 0 {
+            strokes.push(vec![centre(k)]);
+        }
+    }
+    strokes
+}
+
+/// The unused edge out of `here` that turns least from the path's recent direction.
+fn straightest(
+    graph: &Graph,
+    used: &std::collections::HashSet<(usize, usize)>,
+    path: &[usize],
+    here: usize,
+) -> Option<usize> {
+    let [hx, hy] = centre(here);
+    // Direction over the last few pixels: one pixel steps only know 8 directions.
+    let back = path[path.len().saturating_sub(4)];
+    let [bx, by] = centre(back);
+    let (dx, dy) = (hx - bx, hy - by);
+    graph
+        .neighbours(here)
+        .filter(|&n| !used.contains(&(here.min(n), here.max(n))))
+        .map(|n| {
+            let [nx, ny] = centre(n);
+            let (ex, ey) = (nx - hx, ny - hy);
+            let norm = ((dx * dx + dy * dy) * (ex * ex + ey * ey)).sqrt();
+            let cos = if norm > 0.0 {
+                (dx * ex + dy * ey) / norm
+            } else {
+                0.0
+            };
+            (n, cos)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(n, _)| n)
+}
+
+/// A digit bitmap (MNIST's 28×28 grey levels) as pen paths: thinned at half intensity,
+/// traced, smoothed over `smoothing` pixels each side, and scaled by `scale` (CSS px per
+/// MNIST pixel: MNIST's digits are about 20 px tall, so `scale = height / 20`). Empty when
+/// the bitmap has no ink. Paths are dense (about `scale` apart); sample them with
+/// [`pointer_samples`] or move a real pointer along them.
+pub fn digit_paths(pixels: &[u8; PIXELS], scale: f32, smoothing: usize) -> Vec<Polyline> {
+    trace(&thin(mask(pixels, 128)))
+        .iter()
+        .map(|line| {
+            smooth(line, smoothing)
+                .into_iter()
+                .map(|[x, y]| [x * scale, y * scale])
+                .collect()
+        })
+        .collect()
+}
+
+/// Moving average over `radius` points on each side (endpoints kept): turns a skeleton's
+/// pixel staircase into the smooth line a hand draws. Radius 0 returns the input.
+pub fn smooth(path: &[[f32; 2]], radius: usize) -> Polyline {
+    if radius == 0 || path.len() < 3 {
+        return path.to_vec();
+    }
+    let last = path.len() - 1;
+    (0..path.len())
+        .map(|i| {
+            if i == 0 || i == last {
+                return path[i];
+            }
+            // Shrink the window near the ends so they are not pulled inwards.
+            let r = radius.min(i).min(last - i);
+            let window = &path[i - r..=i + r];
+            let n = window.len() as f32;
+            let sx: f32 = window.iter().map(|p| p[0]).sum();
+            let sy: f32 = window.iter().map(|p| p[1]).sum();
+            [sx / n, sy / n]
+        })
+        .collect()
+}
+
+/// Positions a pointer device would report along `path`: one every `step` units of arc length,
+/// each gap varied by ±`step_variation` (a fraction) and each point moved by up to `jitter`
+/// in x and y. The first and last points are always reported. `uniform` supplies the noise
+/// (values in [0, 1)), so callers choose their own seeded source.
+pub fn pointer_samples(
+    path: &[[f32; 2]],
+    step: f32,
+    step_variation: f32,
+    jitter: f32,
+    uniform: &mut dyn FnMut() -> f32,
+) -> Polyline {
+    let Some(&first) = path.first() else {
+        return Vec::new();
+    };
+    let noisy = |p: [f32; 2], u: &mut dyn FnMut() -> f32| {
+        [
+            p[0] + jitter * (2.0 * u() - 1.0),
+            p[1] + jitter * (2.0 * u() - 1.0),
+        ]
+    };
+    let mut out = vec![noisy(first, uniform)];
+    if path.len() == 1 || step.is_nan() || step <= 0.0 {
+        return out;
+    }
+    let next_gap = |u: &mut dyn FnMut() -> f32| {
+        (step * (1.0 + step_variation * (2.0 * u() - 1.0))).max(step * 0.05)
+    };
+    let mut gap = next_gap(uniform);
+    let mut travelled = 0.0;
+    for w in path.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let len = ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt();
+        let mut along = 0.0;
+        while travelled + (len - along) >= gap {
+            along += gap - travelled;
+            travelled = 0.0;
+            let t = along / len;
+            out.push(noisy(
+                [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t],
+                uniform,
+            ));
+            gap = next_gap(uniform);
+        }
+        travelled += len - along;
+    }
+    if travelled > 0.0 {
+        out.push(noisy(path[path.len() - 1], uniform));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draw(cells: &[(usize, usize)]) -> Mask {
+        let mut m = [false; PIXELS];
+        for &(x, y) in cells {
+            m[y * SIDE + x] = true;
+        }
+        m
+    }
+
+    fn edges_in(strokes: &[Polyline]) -> usize {
+        strokes.iter().map(|s| s.len().saturating_sub(1)).sum()
+    }
+
+    #[test]
+    fn a_thick_bar_thins_to_one_line_traced_as_one_stroke() {
+        let mut cells = Vec::new();
+        for y in 4..24 {
+            for x in 12..16 {
+                cells.push((x, y));
+            }
+        }
+        let skeleton = thin(draw(&cells));
+        let n = skeleton.iter().filter(|&&v| v).count();
+        assert!((14..=21).contains(&n), "{n} skeleton pixels");
+        let strokes = trace(&skeleton);
+        assert_eq!(strokes.len(), 1, "{strokes:?}");
+        // Starts at the top.
+        assert!(strokes[0][0][1] < strokes[0][strokes[0].len() - 1][1]);
+    }
+
+    #[test]
+    fn a_cross_is_two_straight_strokes_and_every_edge_is_drawn_once() {
+        let mut cells = Vec::new();
+        for i in 4..25 {
+            cells.push((14, i));
+            cells.push((i, 14));
+        }
+        cells.dedup();
+        let strokes = trace(&draw(&cells));
+        assert_eq!(strokes.len(), 2, "{strokes:?}");
+        assert_eq!(edges_in(&strokes), 40);
+        for s in &strokes {
+            let (a, b) = (s[0], s[s.len() - 1]);
+            // Each stroke is straight: it goes end to end, through the junction.
+            assert!((a[0] - b[0]).abs() + (a[1] - b[1]).abs() >= 19.0, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_ring_is_one_closed_stroke_and_a_lone_pixel_a_dot() {
+        let mut cells = Vec::new();
+        for i in 8..20 {
+            cells.extend([(i, 8), (i, 19), (8, i), (19, i)]);
+        }
+        cells.sort();
+        cells.dedup();
+        cells.push((2, 2));
+        let strokes = trace(&draw(&cells));
+        assert_eq!(strokes.len(), 2, "{strokes:?}");
+        let ring = &strokes[0];
+        assert_eq!(ring.first(), ring.last(), "a loop ends where it started");
+        assert_eq!(strokes[1], vec![[2.5, 2.5]]);
+    }
+
+    #[test]
+    fn short_spurs_are_dropped() {
+        let mut cells: Vec<(usize, usize)> = (4..24).map(|y| (14, y)).collect();
+        cells.push((15, 12)); // a one-pixel bump on the side
+        let strokes = trace(&draw(&cells));
+        assert_eq!(strokes.len(), 1, "{strokes:?}");
+    }
+
+    #[test]
+    fn pointer_samples_cover_the_path_at_the_step() {
+        let path: Vec<[f32; 2]> = (0..=100).map(|i| [i as f32, 0.0]).collect();
+        let mut none = || 0.5f32;
+        let pts = pointer_samples(&path, 10.0, 0.5, 0.0, &mut none);
+        assert_eq!(pts.len(), 11, "{pts:?}");
+        assert_eq!(pts[0], [0.0, 0.0]);
+        assert_eq!(pts[pts.len() - 1], [100.0, 0.0]);
+        // A dot stays a dot; an empty path gives nothing.
+        assert_eq!(
+            pointer_samples(&[[3.0, 4.0]], 5.0, 0.5, 0.0, &mut none).len(),
+            1
+        );
+        assert!(pointer_samples(&[], 5.0, 0.5, 0.0, &mut none).is_empty());
+    }
+
+    #[test]
+    fn smoothing_keeps_ends_and_straightens_a_staircase() {
+        let stairs: Vec<[f32; 2]> = (0..20)
+            .map(|i| [(i / 2) as f32 + (i % 2) as f32, (i / 2) as f32])
+            .collect();
+        let s = smooth(&stairs, 2);
+        assert_eq!(s[0], stairs[0]);
+        assert_eq!(s[19], stairs[19]);
+        let wobble = |p: &[[f32; 2]]| p.iter().map(|q| (q[0] - q[1]).abs()).fold(0f32, f32::max);
+        assert!(wobble(&s[3..17]) < wobble(&stairs[3..17]));
+    }
+}

@@ -1,0 +1,169 @@
+//! MNIST test digits written on the page as a new user would: each digit's skeleton traced
+//! into pen strokes (`mathsketch::skeleton`, the conversion the trainer uses), drawn with real
+//! WebDriver pointer moves on `#pad` at a random size and place in headless Chromium, and
+//! read back from `#prediction`.
+//!
+//! CI replays a fixed, seeded sample (`MATHSKETCH_REPLAY_DIGITS`, default 300) against a
+//! regression floor (see `MIN_ACCURACY`); the full run is `MATHSKETCH_REPLAY_DIGITS=10000 cargo test --release --test replay
+//! -- --nocapture`. Needs `dist/` like tests/browser.rs (`MATHSKETCH_SKIP_BROWSER=1` skips).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{ensure, Context, Result};
+use fantoccini::{Client, Locator};
+use mathsketch::skeleton;
+
+use support::page::{connect, draw_strokes, js, pad_box, settle, wait_ready};
+use support::{dist_dir, Chromedriver, StaticServer};
+
+/// Regression floor, not the goal: the target is 98.5 %. Measured 94.7 % (284/300) with
+/// models/symbols.onnx: about two thirds of the misses are digits whose MNIST skeleton falls
+/// apart into pieces that the page's segmentation reads as two symbols ("2−"), the rest
+/// misclassified digits.
+const MIN_ACCURACY: f64 = 0.93;
+const DEFAULT_DIGITS: usize = 300;
+/// The sample and the placements are fixed by this seed.
+const SEED: u64 = 0x5EED_D161;
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("MATHSKETCH_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
+}
+
+/// SplitMix64: a few lines of seeded noise, no dependency.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [lo, hi).
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[test]
+fn mnist_test_digits_written_on_the_page_are_read() -> Result<()> {
+    if std::env::var("MATHSKETCH_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("\n!!! MATHSKETCH_SKIP_BROWSER=1: the MNIST replay test is SKIPPED !!!\n");
+        return Ok(());
+    }
+    let dist = dist_dir()?;
+    let count = match std::env::var("MATHSKETCH_REPLAY_DIGITS") {
+        Ok(v) => v
+            .parse()
+            .context("MATHSKETCH_REPLAY_DIGITS must be a number")?,
+        Err(_) => DEFAULT_DIGITS,
+    };
+    let test = mathsketch::idx::load_test(&data_dir()).context("MNIST test set")?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(dist, test, count))
+}
+
+async fn run(dist: PathBuf, test: mathsketch::idx::MnistSet, count: usize) -> Result<()> {
+    let server = StaticServer::start(dist).await?;
+    let driver = Chromedriver::start().context("starting chromedriver")?;
+    let client = connect(&driver)
+        .await
+        .context("opening a Chromium session")?;
+    let result = replay(&client, &server.url(), &test, count).await;
+    let _ = client.close().await;
+    drop(driver);
+    result
+}
+
+async fn replay(
+    c: &Client,
+    url: &str,
+    test: &mathsketch::idx::MnistSet,
+    count: usize,
+) -> Result<()> {
+    c.goto(url).await?;
+    wait_ready(c).await?;
+    let (_, _, w, h) = pad_box(c).await?;
+    let mut noise = Noise(SEED);
+    // A sample without repeats: a seeded shuffle of the test set's indices.
+    let mut order: Vec<usize> = (0..test.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, (noise.next() % (i as u64 + 1)) as usize);
+    }
+    let (mut right, mut misses) = (0usize, Vec::new());
+    let count = count.min(order.len());
+    for &i in &order[..count] {
+        // A digit 25-80 % of the pad's height (capped by its width), anywhere it fits.
+        let height = noise.range(0.25, 0.8) * h.min(w);
+        let scale = height / 20.0;
+        // Lone skeleton pixels are specks of scanner noise, not something a person draws.
+        let paths: Vec<Vec<[f32; 2]>> = skeleton::digit_paths(&test.images[i], scale as f32, 1)
+            .into_iter()
+            .filter(|p| p.len() > 1)
+            .collect();
+        let (x_off, y_off) = (
+            noise.range(0.0, (w - 28.0 * scale).max(0.0)),
+            noise.range(0.0, (h - 28.0 * scale).max(0.0)),
+        );
+        let strokes: Vec<Vec<(f64, f64)>> = paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|&[x, y]| (x_off + f64::from(x), y_off + f64::from(y)))
+                    .collect()
+            })
+            .collect();
+        c.find(Locator::Css("#clear")).await?.click().await?;
+        settle(c).await?;
+        draw_strokes(c, &strokes).await?;
+        let read = js(
+            c,
+            "return document.getElementById('prediction').textContent",
+        )
+        .await?
+        .as_str()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+        let label = test.labels[i].to_string();
+        if read == label {
+            right += 1;
+        } else {
+            misses.push(format!("test #{i} ({label}) read as {read:?}"));
+        }
+    }
+    let accuracy = right as f64 / count.max(1) as f64;
+    eprintln!(
+        "MNIST test digits written on the page: {right}/{count} read right ({:.2}%)",
+        100.0 * accuracy
+    );
+    for m in &misses {
+        eprintln!("  miss: {m}");
+    }
+    let errors = js(
+        c,
+        "return window.mathsketchErrors || ['no error hook installed']",
+    )
+    .await?;
+    ensure!(
+        errors.as_array().is_some_and(|a| a.is_empty()),
+        "console/page errors: {errors}"
+    );
+    ensure!(
+        accuracy >= MIN_ACCURACY,
+        "{:.2}% read right, below {:.1}%",
+        100.0 * accuracy,
+        100.0 * MIN_ACCURACY
+    );
+    Ok(())
+}
