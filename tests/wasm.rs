@@ -14,6 +14,8 @@ use web_sys::{
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod recorded_outputs;
+
 fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
 }
@@ -299,4 +301,16 @@ fn the_wasm_simd_convolution_matches_tracts() {
             assert!((g - e).abs() <= 1e-5, "{got:?} vs tract's {expected:?}");
         }
     }
+}
+
+/// The browser build computes what the recorded build computed (`recorded_outputs/mod.rs`):
+/// how tract is built for the web (the tract-nnef patch, profiles) must not change a result.
+#[wasm_bindgen_test]
+fn the_embedded_model_computes_the_recorded_outputs_in_the_browser() {
+    let outputs = recorded_outputs::compute();
+    let worst = recorded_outputs::check(&outputs);
+    console_log!(
+        "{} drawings x 17 classes, largest difference from the recording {worst:e}",
+        outputs.len()
+    );
 }
