@@ -18,9 +18,10 @@ if [[ ! -f "$sw" ]]; then
 fi
 
 cd "$dir"
-# Everything but the worker itself (browsers fetch and check it on their own) and source
-# maps; sorted, so the version does not depend on directory order.
-mapfile -t files < <(find . -type f ! -path ./sw.js ! -name '*.map' -printf '%P\n' | LC_ALL=C sort)
+# Everything but the worker itself (browsers fetch and check it on their own), source maps
+# and precompressed twins (scripts/precompress.sh; the host serves them for their file);
+# sorted, so the version does not depend on directory order.
+mapfile -t files < <(find . -type f ! -path ./sw.js ! -name '*.map' ! -name '*.br' ! -name '*.gz' -printf '%P\n' | LC_ALL=C sort)
 if [[ ${#files[@]} -eq 0 ]]; then
     echo "sw-precache: no files in $dir" >&2
     exit 1

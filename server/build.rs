@@ -49,6 +49,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut files = Vec::new();
     if dist.join("index.html").is_file() {
         collect(&dist, &dist, &mut files)?;
+        // Precompressed twins are variants of their file, not files of the site.
+        files.retain(|(rel, _)| !compress::is_twin(rel, |base| dist.join(base).is_file()));
         files.sort();
     } else {
         println!(
@@ -82,15 +84,24 @@ fn main() -> Result<(), Box<dyn Error>> {
         fs::write(site_dir.join(&raw_name), &raw)?;
         let (mut br, mut gz) = (None, None);
         if compress::compressible(rel) {
-            if let Some(v) = compress::keep_if_smaller(
-                compress::brotli(&raw, brotli_quality(raw.len()))?,
-                raw.len(),
-            ) {
+            // scripts/build's twins (brotli 11, zopfli) when they hold this very file.
+            let brotli = match compress::read_twin(path, ".br", &raw) {
+                Some(twin) => Some(twin),
+                None => compress::keep_if_smaller(
+                    compress::brotli(&raw, brotli_quality(raw.len()))?,
+                    raw.len(),
+                ),
+            };
+            if let Some(v) = brotli {
                 let name = format!("{i}.br");
                 fs::write(site_dir.join(&name), v)?;
                 br = Some(name);
             }
-            if let Some(v) = compress::keep_if_smaller(compress::gzip(&raw, 9)?, raw.len()) {
+            let gzip = match compress::read_twin(path, ".gz", &raw) {
+                Some(twin) => Some(twin),
+                None => compress::keep_if_smaller(compress::gzip(&raw, 9)?, raw.len()),
+            };
+            if let Some(v) = gzip {
                 let name = format!("{i}.gz");
                 fs::write(site_dir.join(&name), v)?;
                 gz = Some(name);

@@ -120,6 +120,8 @@ impl Site {
         }
         let mut paths = Vec::new();
         walk(dir, dir, &mut paths)?;
+        // Precompressed twins are variants of their file, not files of the site.
+        paths.retain(|(rel, _)| !compress::is_twin(rel, |base| dir.join(base).is_file()));
         let total: u64 = paths
             .iter()
             .filter_map(|(_, p)| fs::metadata(p).ok())
@@ -141,12 +143,19 @@ impl Site {
                 .map_or(0, |d| d.as_secs());
             let (mut brotli, mut gzip) = (None, None);
             if compress::compressible(&rel) {
-                // Mid levels: startup stays well under a second for a multi-megabyte wasm,
-                // and the result is still far smaller than the original.
-                brotli = compress::keep_if_smaller(compress::brotli(&raw, 6)?, raw.len())
-                    .map(Bytes::from);
-                gzip =
-                    compress::keep_if_smaller(compress::gzip(&raw, 6)?, raw.len()).map(Bytes::from);
+                // scripts/build's twins when they hold this very file; otherwise mid levels:
+                // startup stays well under a second for a multi-megabyte wasm, and the
+                // result is still far smaller than the original.
+                brotli = match compress::read_twin(&path, ".br", &raw) {
+                    Some(twin) => Some(twin),
+                    None => compress::keep_if_smaller(compress::brotli(&raw, 6)?, raw.len()),
+                }
+                .map(Bytes::from);
+                gzip = match compress::read_twin(&path, ".gz", &raw) {
+                    Some(twin) => Some(twin),
+                    None => compress::keep_if_smaller(compress::gzip(&raw, 6)?, raw.len()),
+                }
+                .map(Bytes::from);
             }
             sources.push(Source {
                 path: rel,

@@ -74,6 +74,19 @@ pub fn gzip_size(bytes: &[u8]) -> io::Result<usize> {
     Ok(gz.finish()?.len())
 }
 
+/// How many bytes `bytes` take brotli'd at quality 11 (the largest standard window), as
+/// `scripts/precompress.sh` writes them for static hosts.
+pub fn brotli_size(bytes: &[u8]) -> io::Result<usize> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out.len())
+}
+
 /// Every file of the site under `dist` (trunk's hidden staging dir aside), as (path relative
 /// to `dist`, absolute path), largest first. A first visit downloads all of them: the page
 /// fetches its own assets and the service worker precaches the rest (icons, manifest).
@@ -91,6 +104,10 @@ pub fn site_files(dist: &Path) -> io::Result<Vec<(String, PathBuf)>> {
             }
             if path.is_dir() {
                 dirs.push(path);
+            } else if is_twin(&path) {
+                // scripts/precompress.sh's x.br / x.gz: another encoding of x, not a file
+                // of the site.
+                continue;
             } else {
                 let rel = path.strip_prefix(dist).unwrap_or(&path);
                 files.push((rel.to_string_lossy().into_owned(), path.clone()));
@@ -99,6 +116,15 @@ pub fn site_files(dist: &Path) -> io::Result<Vec<(String, PathBuf)>> {
     }
     files.sort_by_key(|(_, p)| std::cmp::Reverse(p.metadata().map(|m| m.len()).unwrap_or(0)));
     Ok(files)
+}
+
+/// Whether `path` is a precompressed twin (`x.br`, `x.gz`) of a file `x` beside it.
+pub fn is_twin(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    [".br", ".gz"].iter().any(|suffix| {
+        name.strip_suffix(suffix)
+            .is_some_and(|base| Path::new(base).is_file())
+    })
 }
 
 /// A free TCP port on loopback (the OS picks; released for the caller to bind).
