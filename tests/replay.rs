@@ -19,11 +19,12 @@ use mathsketch::skeleton;
 use support::page::{connect, draw_strokes, js, pad_box, settle, wait_ready};
 use support::{dist_dir, Chromedriver, StaticServer};
 
-/// Regression floor, not the goal: the target is 98.5 %. Measured 94.7 % (284/300) with
-/// models/symbols.onnx: about two thirds of the misses are digits whose MNIST skeleton falls
-/// apart into pieces that the page's segmentation reads as two symbols ("2−"), the rest
-/// misclassified digits.
-const MIN_ACCURACY: f64 = 0.93;
+/// Regression floor, not the goal: the target is 98.5 %. Measured 96.3 % (289/300) with
+/// models/symbols.onnx (94.7 % before the segmentation measured a lone digit by its longest
+/// stroke and learnt bars along a digit's top or base, broken bars and specks): about half
+/// the misses are digits whose MNIST skeleton falls apart into pieces with a gap between,
+/// which the page reads as two symbols ("−7", "11"), the rest misclassified digits.
+const MIN_ACCURACY: f64 = 0.95;
 const DEFAULT_DIGITS: usize = 300;
 /// The sample and the placements are fixed by this seed.
 const SEED: u64 = 0x5EED_D161;

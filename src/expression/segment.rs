@@ -7,13 +7,21 @@
 //!   (the narrower one's centre lies inside the wider one's extent, away from its ends): true
 //!   of `= ÷ + ×`, a `7`'s crossbar, and false of neighbours;
 //! - or when they touch (their ink comes within a few hundredths of the line height): a `4`'s
-//!   stem crossing its bar, a `5`'s flag, the pieces of a digit written in several strokes.
+//!   stem crossing its bar, a `5`'s flag, the pieces of a digit written in several strokes;
+//!   a bar touching a digit-sized stroke along its top or bottom (a `7`'s or `5`'s top, a
+//!   `2`'s base) is part of it without asking, while a minus overhanging its neighbour
+//!   touches it near the middle;
+//! - a speck (a dot no larger than a tenth of the line) is no symbol on its own (the only dots
+//!   are `÷`'s, over its bar): it joins the nearest symbol within reach.
 //!
 //! Where that is not conclusive the classifier's confidence decides, comparing the grouping
 //! whose symbols it reads more surely: when both strokes are as tall as digits (a `4` as two
 //! strokes, or two digits that touch), when a flat bar only touches a taller stroke at the
-//! bar's end (a minus overhanging the next digit, or a `7`'s bar), and when strokes come
-//! close without touching (a `4` whose stem stops short of its bar, digits written tightly).
+//! bar's end (a minus overhanging the next digit, or a `4`'s bar), when strokes come close
+//! without touching and share some of their width (a `4` whose stem stops short of its bar),
+//! and when they share much of their width with a gap between (a digit whose ink broke).
+//! Strokes that come close side by side without sharing width are neighbours (digits written
+//! tightly): apart without asking.
 //!
 //! Sizes are relative to the line's height (the typical height of the tallest strokes), so
 //! the rules hold at any size.
@@ -31,6 +39,8 @@ pub struct Segment {
     pub bounds: Bounds,
 }
 
+/// The line is at least this share of its tallest stroke's height.
+const TALLEST_SHARE: f32 = 0.7;
 /// How far from a stroke's ends (as a share of its width) another's centre must be to sit
 /// "over its middle".
 const MIDDLE_MARGIN: f32 = 0.12;
@@ -44,7 +54,7 @@ const MIN_WIDTH: f32 = 0.06;
 const TOUCH: f32 = 0.04;
 /// Strokes this close (share of the line height) may be one symbol or two neighbours (a `4`
 /// whose stem stops short of the bar, two digits written tightly): the classifier decides.
-const NEAR: f32 = 0.12;
+const NEAR: f32 = 0.15;
 /// Two strokes over one another whose heights overlap by less than this share (of the
 /// shorter) are stacked: parts of one symbol.
 const STACKED: f32 = 0.5;
@@ -52,6 +62,19 @@ const STACKED: f32 = 0.5;
 const FLAT: f32 = 0.35;
 /// The ends of a bar: this share of its width at each side.
 const BAR_END: f32 = 0.2;
+/// The top and bottom bands of a digit-sized stroke (share of its height) where a touching
+/// bar is part of it.
+const EDGE_BAND: f32 = 0.3;
+/// Strokes that come near without touching, side by side, overlapping horizontally by at
+/// most this share of the narrower one, are neighbours (digits written tightly), not parts.
+const SIDE_BY_SIDE: f32 = 0.1;
+/// Strokes that overlap horizontally by more than this share of the narrower one, without
+/// coming near, may still be the pieces of one symbol: the classifier decides.
+const SHARED: f32 = 0.3;
+/// A group no larger than this (share of the line height) either way is a speck.
+const SPECK: f32 = 0.12;
+/// How far (share of the line height) a speck reaches for the symbol it belongs to.
+const SPECK_REACH: f32 = 0.35;
 
 fn stroke_bounds(s: &Stroke) -> Bounds {
     s.points().iter().fold(
@@ -75,14 +98,20 @@ fn union(a: Bounds, b: Bounds) -> Bounds {
 }
 
 /// The line's height: the median height of the taller half of the strokes, so flat operators
-/// and dots do not shrink it; never below a fraction of the line's width.
+/// and dots do not shrink it, and not far below the tallest stroke, so a digit written as one
+/// long stroke and a few short pieces is measured by its long one; never below a fraction of
+/// the line's width.
 pub fn line_height(boxes: &[Bounds]) -> f32 {
     let mut heights: Vec<f32> = boxes.iter().map(|b| b[3] - b[1]).collect();
     heights.sort_by(|a, b| b.total_cmp(a));
     let tall = &heights[..heights.len().div_ceil(2)];
     let median = tall.get(tall.len() / 2).copied().unwrap_or(0.0);
+    let tallest = heights.first().copied().unwrap_or(0.0);
     let width = boxes.iter().fold(0f32, |w, b| w.max(b[2] - b[0]));
-    median.max(0.25 * width).max(1e-3)
+    median
+        .max(TALLEST_SHARE * tallest)
+        .max(0.25 * width)
+        .max(1e-3)
 }
 
 /// How two strokes relate.
@@ -171,6 +200,33 @@ fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
     centre < bar[0] + BAR_END * w || centre > bar[2] - BAR_END * w
 }
 
+/// Whether one of two touching strokes is a bar lying along the top or the bottom of the
+/// other, a digit-sized stroke: a `7`'s or `5`'s top, a `2`'s base, a `3`'s top written
+/// apart. A minus that overhangs its neighbour sits near the neighbour's middle instead.
+fn bar_at_top_or_bottom(a: Bounds, b: Bounds, height: f32) -> bool {
+    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
+    let (bar, other) = match (flat(a), flat(b)) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
+    };
+    let h = other[3] - other[1];
+    if h < TALL * height {
+        return false;
+    }
+    let y = (bar[1] + bar[3]) / 2.0;
+    y < other[1] + EDGE_BAND * h || y > other[3] - EDGE_BAND * h
+}
+
+/// Whether two flat strokes lie end to end at the same height: one bar written (or traced)
+/// in two pieces, such as a `7`'s crossbar broken where it crosses the stem. Bars of `=`
+/// lie over one another instead, and no sum has two minus signs touching end to end.
+fn pieces_of_one_bar(a: Bounds, b: Bounds, height: f32) -> bool {
+    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
+    let same_height = ((a[1] + a[3]) - (b[1] + b[3])).abs() / 2.0 <= TOUCH * height;
+    flat(a) && flat(b) && same_height
+}
+
 fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Relation {
     let tall = |r: Bounds| r[3] - r[1] >= TALL * height;
     let min_w = MIN_WIDTH * height;
@@ -189,14 +245,24 @@ fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Re
     let stacked = over_middle && v_overlap < STACKED * (a[3] - a[1]).min(b[3] - b[1]);
     let both_tall = tall(a) && tall(b) && !stacked;
     if touching {
-        return if both_tall || touches_at_bar_end(a, b) {
+        return if bar_at_top_or_bottom(a, b, height) {
+            Relation::Together
+        } else if both_tall || touches_at_bar_end(a, b) {
             Relation::Ambiguous
         } else {
             Relation::Together
         };
     }
+    if near && !touching && pieces_of_one_bar(a, b, height) {
+        return Relation::Together;
+    }
     if !over_middle {
-        return if near {
+        let overlap = a[2].min(b[2]) - a[0].max(b[0]);
+        let narrower = (a[2] - a[0]).min(b[2] - b[0]).max(min_w);
+        // Neighbours stand side by side; the pieces of one symbol (a digit written in
+        // several strokes, with a gap) share much of their width.
+        let shared = overlap > SHARED * narrower && v_overlap > 0.0;
+        return if (near && overlap > SIDE_BY_SIDE * narrower) || shared {
             Relation::Ambiguous
         } else {
             Relation::Apart
@@ -231,6 +297,39 @@ fn groups(parent: &mut [usize]) -> Vec<Vec<usize>> {
         by_root[r].push(i);
     }
     by_root.into_iter().filter(|g| !g.is_empty()).collect()
+}
+
+/// Gap between two boxes (0 when they overlap).
+fn box_gap(a: Bounds, b: Bounds) -> f32 {
+    let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
+    let dy = (a[1] - b[3]).max(b[1] - a[3]).max(0.0);
+    (dx * dx + dy * dy).sqrt()
+}
+
+/// A speck alone is no symbol: `÷`'s dots sit over its bar's middle and have joined it
+/// already, and there is no decimal point. A group that is only a speck is a piece of the
+/// symbol beside it (a digit whose ink broke, a pen that touched down twice), so it joins
+/// the nearest group within reach; far from everything it stays alone.
+fn attach_specks(boxes: &[Bounds], height: f32, parent: &mut [usize]) {
+    let bounds = |g: &[usize]| g.iter().map(|&k| boxes[k]).reduce(union);
+    let all = groups(parent);
+    for g in &all {
+        let Some(b) = bounds(g) else { continue };
+        if (b[2] - b[0]).max(b[3] - b[1]) > SPECK * height {
+            continue;
+        }
+        let nearest = all
+            .iter()
+            .filter(|other| other.first() != g.first())
+            .filter_map(|other| bounds(other).map(|o| (box_gap(b, o), other[0])))
+            .min_by(|x, y| x.0.total_cmp(&y.0));
+        if let Some((gap, k)) = nearest {
+            if gap <= SPECK_REACH * height {
+                let (ri, rj) = (find(parent, g[0]), find(parent, k));
+                parent[ri.max(rj)] = ri.min(rj);
+            }
+        }
+    }
 }
 
 /// Splits `strokes` into symbols, left to right. `confidence` rates a candidate symbol (the
@@ -281,6 +380,7 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
             parent[ri.max(rj)] = ri.min(rj);
         }
     }
+    attach_specks(&boxes, height, &mut parent);
     let mut segments: Vec<Segment> = groups(&mut parent)
         .into_iter()
         .map(|strokes| {
@@ -424,6 +524,63 @@ mod tests {
         // The same strokes read better apart stay apart.
         let mut apart = |g: &[usize]| if g.len() == 2 { 0.3 } else { 0.9 };
         assert_eq!(split(&s, &mut apart), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_bar_along_a_digits_top_or_base_is_part_of_it_without_asking() {
+        // A 7 as a stem and a top bar touching the stem's top end; a 2 with its base apart.
+        let s = sketch(&[
+            &[(0.0, 2.0), (40.0, 0.0)],
+            &[(40.0, 0.0), (15.0, 100.0)],
+            &[(70.0, 20.0), (100.0, 10.0), (105.0, 40.0), (72.0, 99.0)],
+            &[(72.0, 100.0), (115.0, 100.0)],
+        ]);
+        assert_eq!(split(&s, &mut never), vec![vec![0, 1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn a_crossbar_broken_at_the_stem_is_one_bar_of_its_digit() {
+        // A 7 with a crossbar whose two halves stop short of the stem, on each side.
+        let s = sketch(&[
+            &[(0.0, 0.0), (50.0, 0.0), (20.0, 100.0)],
+            &[(10.0, 50.0), (29.0, 50.0)],
+            &[(36.0, 51.0), (55.0, 51.0)],
+        ]);
+        assert_eq!(split(&s, &mut |_: &[usize]| 0.9), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn a_lone_digit_in_pieces_is_measured_by_its_long_stroke() {
+        // One long stroke and two short pieces: the line is about as tall as the long one.
+        let boxes = [
+            [0.0, 0.0, 40.0, 100.0],
+            [0.0, 90.0, 30.0, 100.0],
+            [0.0, 0.0, 5.0, 6.0],
+        ];
+        assert!(line_height(&boxes) >= 70.0);
+    }
+
+    #[test]
+    fn digits_written_tightly_side_by_side_stay_apart_without_asking() {
+        // "11", the second 1 a twentieth of the line height right of the first.
+        let s = sketch(&[&[(10.0, 0.0), (10.0, 100.0)], &[(16.0, 0.0), (16.0, 100.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_speck_joins_the_symbol_beside_it() {
+        // A 0 with a speck of broken ink just off its right side; a speck far from
+        // everything stays alone.
+        let ring: Vec<(f32, f32)> = (0..=24)
+            .map(|i| {
+                let a = i as f32 * std::f32::consts::PI / 12.0;
+                (30.0 + 25.0 * a.cos(), 50.0 + 50.0 * a.sin())
+            })
+            .collect();
+        let s = sketch(&[&ring, &[(62.0, 50.0), (63.0, 51.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0, 1]]);
+        let s = sketch(&[&ring, &[(200.0, 50.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
     }
 
     #[test]
