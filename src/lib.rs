@@ -3,7 +3,7 @@
 //! The core is pure Rust with no web types, so it is tested natively:
 //! strokes ([`sketch`]) -> a 28x28 MNIST-style image ([`mnist`], drawn by [`raster`]) ->
 //! probabilities over the [`symbol`]s ([`classifier`], tract running `models/symbols.onnx`).
-//! [`skeleton`] turns bitmaps back into pen strokes (training data, replay tests). The wasm front
+//! [`saved`] is the sketch as text for the device's storage. [`skeleton`] turns bitmaps back into pen strokes (training data, replay tests). The wasm front
 //! (`web`, compiled for wasm32 only) just moves pointer events in and pixels out.
 
 pub mod classifier;
@@ -11,6 +11,7 @@ pub mod expression;
 pub mod idx;
 pub mod mnist;
 pub mod raster;
+pub mod saved;
 pub mod skeleton;
 pub mod sketch;
 pub mod symbol;

@@ -144,6 +144,9 @@ pub struct Sketch {
     /// A stroke was begun with an unusable point; the next good point starts it. Keeps a
     /// glitching first sample from silently merging the new stroke into the previous one.
     pending: bool,
+    /// What the last [`clear`](Self::clear) removed, until new ink is drawn: Clear asks
+    /// nothing, so one [`undo`](Self::undo) brings it back.
+    cleared: Vec<Stroke>,
 }
 
 impl Sketch {
@@ -156,6 +159,7 @@ impl Sketch {
     /// ignored, but the next finite [`extend_stroke`](Self::extend_stroke) point starts the stroke.
     pub fn begin_stroke(&mut self, p: Point) {
         self.open = false;
+        self.cleared.clear();
         if !p.is_finite() {
             self.pending = true;
             return;
@@ -199,16 +203,23 @@ impl Sketch {
         self.open || self.pending
     }
 
-    /// Removes the last stroke, open or finished. Returns false when there was none.
+    /// Removes the last stroke, open or finished; right after a [`clear`](Self::clear), brings
+    /// back everything it removed instead. Returns false when there was nothing to undo.
     pub fn undo(&mut self) -> bool {
         self.open = false;
         self.pending = false;
+        if self.strokes.is_empty() && !self.cleared.is_empty() {
+            self.strokes = std::mem::take(&mut self.cleared);
+            return true;
+        }
         self.strokes.pop().is_some()
     }
 
-    /// Removes everything.
+    /// Removes everything (one [`undo`](Self::undo) brings it back until new ink is drawn).
     pub fn clear(&mut self) {
-        self.strokes.clear();
+        if !self.strokes.is_empty() {
+            self.cleared = std::mem::take(&mut self.strokes);
+        }
         self.open = false;
         self.pending = false;
     }

@@ -76,6 +76,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     reads_sums(c).await?;
     undo_and_clear(c).await?;
     per_frame_cost(c).await?;
+    keeps_work_across_reload(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
         click(c, "#clear").await?;
         let d = digits::drawings()
@@ -299,6 +300,53 @@ async fn undo_and_clear_a_sum(c: &Client) -> Result<()> {
         "after clear"
     );
     Ok(())
+}
+
+/// What is on the pad survives a reload (strokes and reading); a corrupt stored value gives
+/// a visible notice and an empty, working pad.
+async fn keeps_work_across_reload(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 9.0);
+    click(c, "#clear").await?;
+    let strokes = digits::write_line("12+7=", side * 0.3, h * 0.2, side, side * 0.8)
+        .context("drawings for 12+7=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    let before = (sum_reading(c).await?, reading(c).await?.2);
+    c.refresh().await?;
+    wait_ready(c).await?;
+    settle(c).await?;
+    let after = (sum_reading(c).await?, reading(c).await?.2);
+    ensure!(
+        before == after,
+        "before the reload {before:?}, after it {after:?}"
+    );
+    ensure!(after.1 > 0, "nothing was drawn");
+
+    js(
+        c,
+        "localStorage.setItem('mathsketch.sketch', 'mathsketch-sketch 1\\n1 2 oops'); return 0",
+    )
+    .await?;
+    c.refresh().await?;
+    wait_ready(c).await?;
+    settle(c).await?;
+    let notice = js(
+        c,
+        "const n = document.getElementById('saved-notice'); return [n.hidden, n.textContent];",
+    )
+    .await?;
+    ensure!(
+        notice[0] == false
+            && notice[1]
+                .as_str()
+                .is_some_and(|t| t.contains("could not be restored")),
+        "a corrupt store shows {notice}"
+    );
+    ensure!(
+        reading(c).await?.2 == 0,
+        "the pad starts empty after a corrupt store"
+    );
+    click(c, "#clear").await
 }
 
 async fn press(c: &Client, keys: &[char]) -> Result<()> {

@@ -129,6 +129,35 @@ fn clear_removes_everything() {
 }
 
 #[test]
+fn one_undo_brings_back_what_clear_removed_until_new_ink() {
+    let mut s = Sketch::new();
+    for x in [0.0, 10.0] {
+        s.begin_stroke(p(x, 0.0));
+        s.extend_stroke(p(x, 5.0));
+        s.end_stroke();
+    }
+    let before = s.strokes().to_vec();
+    s.clear();
+    assert!(s.is_empty());
+    assert!(s.undo(), "undo after clear restores");
+    assert_eq!(s.strokes(), &before[..]);
+    // Then undo goes on stroke by stroke, and a second clear is undone the same way.
+    assert!(s.undo());
+    assert_eq!(s.strokes().len(), 1);
+    s.clear();
+    s.clear(); // clearing an empty pad keeps what the first clear removed
+    assert!(s.undo());
+    assert_eq!(s.strokes().len(), 1);
+    // New ink after a clear: what was cleared is gone for good.
+    s.clear();
+    s.begin_stroke(p(50.0, 50.0));
+    s.end_stroke();
+    assert!(s.undo());
+    assert!(s.is_empty());
+    assert!(!s.undo());
+}
+
+#[test]
 fn from_coordinates_builds_strokes_and_skips_empty_ones() {
     let s = Sketch::from_coordinates(&[
         vec![[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]],

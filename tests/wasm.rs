@@ -23,6 +23,17 @@ fn document() -> Document {
 /// Mounts a fresh copy of index.html's body in a container (replacing the last test's), so
 /// the test exercises the real markup. Scripts in it do not run (innerHTML).
 fn fixture() -> App {
+    // Each test starts from a pad with nothing saved (see `saved_work_comes_back_on_mount`).
+    storage().clear().unwrap();
+    fixture_keeping_storage()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// As [`fixture`], but the page finds what earlier tests stored, as after a reload.
+fn fixture_keeping_storage() -> App {
     let doc = document();
     if let Some(old) = doc.get_element_by_id("fixture") {
         old.remove();
@@ -313,4 +324,46 @@ fn the_embedded_model_computes_the_recorded_outputs_in_the_browser() {
         "{} drawings x 17 classes, largest difference from the recording {worst:e}",
         outputs.len()
     );
+}
+
+/// The sketch is stored as strokes end and comes back when the page mounts again (as after
+/// a reload); a corrupt stored value is dropped with a visible notice, and the pad works.
+#[wasm_bindgen_test]
+fn saved_work_comes_back_on_mount() {
+    let app = fixture();
+    stroke(&[(40.0, 40.0), (60.0, 140.0), (80.0, 240.0)]);
+    stroke(&[(150.0, 40.0), (150.0, 240.0)]);
+    app.frame();
+    assert_eq!(strokes(), "2");
+    let stored = storage().get_item("mathsketch.sketch").unwrap();
+    assert!(stored.is_some_and(|s| s.starts_with("mathsketch-sketch 1\n")));
+
+    let app = fixture_keeping_storage();
+    app.frame();
+    assert_eq!(strokes(), "2", "the strokes are back");
+    assert!(
+        by_id("saved-notice").has_attribute("hidden"),
+        "no notice when all is well"
+    );
+
+    storage()
+        .set_item("mathsketch.sketch", "{not a sketch")
+        .unwrap();
+    let app = fixture_keeping_storage();
+    app.frame();
+    assert_eq!(strokes(), "0");
+    let notice = by_id("saved-notice");
+    assert!(!notice.has_attribute("hidden"), "the notice shows");
+    assert!(notice
+        .text_content()
+        .unwrap_or_default()
+        .contains("could not be restored"));
+    assert_eq!(
+        storage().get_item("mathsketch.sketch").unwrap(),
+        None,
+        "the bad value is gone"
+    );
+    stroke(&[(40.0, 40.0), (40.0, 200.0)]);
+    app.frame();
+    assert_eq!(strokes(), "1", "drawing still works");
 }

@@ -171,6 +171,7 @@ impl App {
             state.sketch.end_stroke();
             let _ = state.pad.canvas().release_pointer_capture(e.pointer_id());
             state.mark_dirty();
+            state.save();
         }
         self.request_frame();
     }
@@ -186,6 +187,7 @@ impl App {
                 Action::Clear => state.sketch.clear(),
             }
             state.mark_dirty();
+            state.save();
         }
         self.request_frame();
     }

@@ -8,6 +8,7 @@
 
 mod canvas;
 mod events;
+mod storage;
 mod view;
 
 use std::cell::RefCell;
@@ -236,6 +237,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
     let frame_app = app.clone();
     *app.frame_cb.borrow_mut() = Some(Closure::new(move |_t: f64| frame_app.frame()));
     events::wire(&app, document)?;
+    app.restore(document);
     app.load_model();
     app.request_frame();
     Ok(app)
@@ -264,6 +266,24 @@ impl App {
         let mut state = self.state.borrow_mut();
         state.frame_pending = false;
         state.frame();
+    }
+
+    /// Brings back the sketch saved on this device, or says why the stored one was dropped.
+    fn restore(&self, document: &Document) {
+        let mut state = self.state.borrow_mut();
+        match storage::load(&state.window) {
+            Ok(Some(sketch)) => {
+                state.sketch = sketch;
+                state.mark_dirty();
+            }
+            Ok(None) => {}
+            Err(message) => {
+                if let Some(notice) = document.get_element_by_id("saved-notice") {
+                    notice.set_text_content(Some(&message));
+                    let _ = notice.remove_attribute("hidden");
+                }
+            }
+        }
     }
 
     /// Whether the model loaded.
@@ -300,6 +320,11 @@ impl State {
     fn mark_dirty(&mut self) {
         self.ink_dirty = true;
         self.predict_dirty = true;
+    }
+
+    /// Keeps the sketch on the device (after a stroke ends, an undo or a clear).
+    fn save(&self) {
+        storage::save(&self.window, &self.sketch);
     }
 
     /// One animation frame: fit the pad to its box, repaint, predict, publish.
