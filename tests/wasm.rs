@@ -366,4 +366,8 @@ fn saved_work_comes_back_on_mount() {
     stroke(&[(40.0, 40.0), (40.0, 200.0)]);
     app.frame();
     assert_eq!(strokes(), "1", "drawing still works");
+    assert!(
+        notice.has_attribute("hidden"),
+        "the notice goes once the user draws"
+    );
 }

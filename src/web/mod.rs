@@ -191,6 +191,8 @@ pub(crate) struct State {
     frame_pending: bool,
     /// ms of each reading frame since `takeFrameLog` last took them (bounded).
     frame_log: Vec<f64>,
+    /// Says the stored drawing could not be restored; hidden again once the user draws.
+    saved_notice: Option<web_sys::Element>,
 }
 
 /// Most entries the frame log keeps when nobody takes them.
@@ -229,6 +231,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         predict_dirty: true,
         frame_pending: false,
         frame_log: Vec::new(),
+        saved_notice: document.get_element_by_id("saved-notice"),
     };
     let app = App {
         state: Rc::new(RefCell::new(state)),
@@ -237,7 +240,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
     let frame_app = app.clone();
     *app.frame_cb.borrow_mut() = Some(Closure::new(move |_t: f64| frame_app.frame()));
     events::wire(&app, document)?;
-    app.restore(document);
+    app.restore();
     app.load_model();
     app.request_frame();
     Ok(app)
@@ -269,7 +272,7 @@ impl App {
     }
 
     /// Brings back the sketch saved on this device, or says why the stored one was dropped.
-    fn restore(&self, document: &Document) {
+    fn restore(&self) {
         let mut state = self.state.borrow_mut();
         match storage::load(&state.window) {
             Ok(Some(sketch)) => {
@@ -278,7 +281,7 @@ impl App {
             }
             Ok(None) => {}
             Err(message) => {
-                if let Some(notice) = document.get_element_by_id("saved-notice") {
+                if let Some(notice) = &state.saved_notice {
                     notice.set_text_content(Some(&message));
                     let _ = notice.remove_attribute("hidden");
                 }
@@ -322,9 +325,13 @@ impl State {
         self.predict_dirty = true;
     }
 
-    /// Keeps the sketch on the device (after a stroke ends, an undo or a clear).
+    /// Keeps the sketch on the device (after a stroke ends, an undo or a clear). The notice
+    /// about a drawing that could not be restored has been read by then: it goes.
     fn save(&self) {
         storage::save(&self.window, &self.sketch);
+        if let Some(notice) = &self.saved_notice {
+            let _ = notice.set_attribute("hidden", "");
+        }
     }
 
     /// One animation frame: fit the pad to its box, repaint, predict, publish.
