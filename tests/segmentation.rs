@@ -16,13 +16,14 @@ use mathsketch::{skeleton, Classifier, Sketch, Symbol};
 /// Lines generated (held-out: the seed is this test's own).
 const LINES: usize = 400;
 /// Regression floors, not the goal: the target is 98 % split right and 95 % read
-/// right; measured 91.5 % and 86.2 % with models/symbols.onnx (84.2 % and 79.8 % before the
-/// line-height, bar-along-top-or-base, broken-bar, side-by-side, shared-width and speck
-/// rules; on another seed, not used for tuning, 91.2 %/84.5 % against 88.0 %/81.0 %). Most misses are MNIST digits whose
+/// right; measured 92.5 % and 87.2 % with models/symbols.onnx (84.2 % and 79.8 % before the
+/// line-height, bar-along-top-or-base, broken-bar, side-by-side, shared-width, speck and
+/// touch-bias rules; on another seed, not used for tuning, 92.5 %/85.8 % against
+/// 88.0 %/81.0 %). Most misses are MNIST digits whose
 /// skeleton falls apart into pieces with a gap between (ink gaps in the scans), which the
 /// classifier then reads more surely as two symbols.
-const MIN_SEGMENTATION: f64 = 0.89;
-const MIN_READ: f64 = 0.84;
+const MIN_SEGMENTATION: f64 = 0.90;
+const MIN_READ: f64 = 0.85;
 
 fn data_dir() -> PathBuf {
     std::env::var_os("MATHSKETCH_MNIST_DIR")

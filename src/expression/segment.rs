@@ -41,6 +41,9 @@ pub struct Segment {
 
 /// The line is at least this share of its tallest stroke's height.
 const TALLEST_SHARE: f32 = 0.7;
+/// Strokes whose ink touches are more often one symbol than two: for an ambiguous pair that
+/// touches, the joined symbol wins unless the two apart read surer by more than this factor.
+const TOUCH_BIAS: f32 = 0.8;
 /// How far from a stroke's ends (as a share of its width) another's centre must be to sit
 /// "over its middle".
 const MIDDLE_MARGIN: f32 = 0.12;
@@ -354,14 +357,14 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
                     let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
                     parent[ri.max(rj)] = ri.min(rj);
                 }
-                Relation::Ambiguous => ambiguous.push((i, j)),
+                Relation::Ambiguous => ambiguous.push((i, j, touching)),
                 Relation::Apart => {}
             }
         }
     }
     // Ambiguous pairs: join their groups when the joined symbol reads more surely than the
-    // two apart (the product of their confidences).
-    for (i, j) in ambiguous {
+    // two apart (the product of their confidences, times TOUCH_BIAS when they touch).
+    for (i, j, touching) in ambiguous {
         let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
         if ri == rj {
             continue;
@@ -376,7 +379,8 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
         let (gi, gj) = (of(ri, &mut parent), of(rj, &mut parent));
         let mut joined: Vec<usize> = gi.iter().chain(&gj).copied().collect();
         joined.sort_unstable();
-        if confidence(&joined) > confidence(&gi) * confidence(&gj) {
+        let bias = if touching { TOUCH_BIAS } else { 1.0 };
+        if confidence(&joined) > bias * confidence(&gi) * confidence(&gj) {
             parent[ri.max(rj)] = ri.min(rj);
         }
     }
