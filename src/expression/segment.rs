@@ -91,6 +91,11 @@ fn stroke_bounds(s: &Stroke) -> Bounds {
     )
 }
 
+/// Whether a box is a bar's: much wider than tall.
+fn is_flat(r: Bounds) -> bool {
+    (r[3] - r[1]) <= FLAT * (r[2] - r[0])
+}
+
 fn union(a: Bounds, b: Bounds) -> Bounds {
     [
         a[0].min(b[0]),
@@ -192,8 +197,7 @@ fn touch(a: &Stroke, b: &Stroke, ba: Bounds, bb: Bounds, limit: f32) -> bool {
 /// Whether the flat one of two touching strokes meets the other only near its own end, with
 /// the other's middle outside the bar: how a bar overhangs its neighbour.
 fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
-    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
-    let (bar, other) = match (flat(a), flat(b)) {
+    let (bar, other) = match (is_flat(a), is_flat(b)) {
         (true, false) => (a, b),
         (false, true) => (b, a),
         _ => return false,
@@ -207,8 +211,7 @@ fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
 /// other, a digit-sized stroke: a `7`'s or `5`'s top, a `2`'s base, a `3`'s top written
 /// apart. A minus that overhangs its neighbour sits near the neighbour's middle instead.
 fn bar_at_top_or_bottom(a: Bounds, b: Bounds, height: f32) -> bool {
-    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
-    let (bar, other) = match (flat(a), flat(b)) {
+    let (bar, other) = match (is_flat(a), is_flat(b)) {
         (true, false) => (a, b),
         (false, true) => (b, a),
         _ => return false,
@@ -225,9 +228,8 @@ fn bar_at_top_or_bottom(a: Bounds, b: Bounds, height: f32) -> bool {
 /// in two pieces, such as a `7`'s crossbar broken where it crosses the stem. Bars of `=`
 /// lie over one another instead, and no sum has two minus signs touching end to end.
 fn pieces_of_one_bar(a: Bounds, b: Bounds, height: f32) -> bool {
-    let flat = |r: Bounds| (r[3] - r[1]) <= FLAT * (r[2] - r[0]);
     let same_height = ((a[1] + a[3]) - (b[1] + b[3])).abs() / 2.0 <= TOUCH * height;
-    flat(a) && flat(b) && same_height
+    is_flat(a) && is_flat(b) && same_height
 }
 
 fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Relation {
