@@ -78,15 +78,24 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     per_frame_cost(c).await?;
     keeps_work_across_reload(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
-        // The README's picture: a solved sum.
+        // The README's picture: a solved sum, in a window tall enough for the pad and the
+        // reading below it, or the size asked for (MATHSKETCH_SCREENSHOT_SIZE=390x844 for a
+        // phone). The window is sized first so the sum is written on the pad as shown.
+        let (sw, sh) = std::env::var("MATHSKETCH_SCREENSHOT_SIZE")
+            .ok()
+            .and_then(|v| {
+                let (w, h) = v.split_once('x')?;
+                Some((w.parse().ok()?, h.parse().ok()?))
+            })
+            .unwrap_or((1280, 1240));
+        c.set_window_size(sw, sh).await?;
+        settle(c).await?;
         click(c, "#clear").await?;
         let (_, _, w, h) = support::page::pad_box(c).await?;
         let side = (h * 0.5).min(w / 9.0);
         let strokes = digits::write_line("12+7=", side * 0.6, h * 0.25, side, side * 0.8)
             .context("drawings for 12+7=")?;
         support::page::draw_strokes(c, &strokes).await?;
-        // Tall enough for the pad and the reading below it.
-        c.set_window_size(1280, 1240).await?;
         js(c, "window.scrollTo(0, 0); return 0").await?;
         settle(c).await?;
         std::fs::write(&path, c.screenshot().await?)?;
