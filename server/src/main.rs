@@ -7,6 +7,7 @@
 //! Environment equivalents: `MATHSKETCH_ADDR`, `MATHSKETCH_DIST`; `RUST_LOG` sets log levels.
 //! Without `--dist` the site embedded at build time is served. See server/README.md.
 
+mod admission;
 mod compress;
 mod predict;
 mod site;
@@ -45,6 +46,13 @@ const OPENAPI: &str = include_str!("../openapi.json");
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// No request may take longer than this end to end.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// CPU-bound API requests computing at once, per core: predictions are pure CPU, so more
+/// than a couple per core only adds latency (and memory: each may decode a large image).
+const API_SLOTS_PER_CORE: usize = 2;
+/// API requests that may wait for a slot, per slot; beyond them the answer is 503 at once.
+const API_QUEUE_PER_SLOT: usize = 2;
+/// Longest a queued API request waits for a slot before it is answered 503.
+const API_QUEUE_WAIT: Duration = Duration::from_secs(2);
 
 struct Config {
     addr: SocketAddr,
@@ -98,6 +106,10 @@ fn main() -> Result<()> {
     let _log_guard = init_tracing();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Only admitted API requests run in the blocking pool: as many threads as slots
+        // (plus one for startup's model load) keep the thread count, and the memory
+        // their allocator arenas take, fixed under load.
+        .max_blocking_threads(api_slots() + 1)
         .build()
         .context("starting the tokio runtime")?
         .block_on(serve(config))
@@ -149,8 +161,9 @@ async fn serve(config: Config) -> Result<()> {
     if let Err(e) = &classifier {
         warn!(error = %e, "the model is unavailable: /api/predict will answer 503");
     }
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let predictor = Arc::new(Predictor::new(classifier, workers * 2));
+    let slots = api_slots();
+    let admission = admission::Admission::new(slots, slots * API_QUEUE_PER_SLOT, API_QUEUE_WAIT);
+    let predictor = Arc::new(Predictor::new(classifier, admission));
     let app = Arc::new(App {
         site,
         csp,
@@ -211,6 +224,10 @@ async fn serve(config: Config) -> Result<()> {
     }
     info!("stopped");
     Ok(())
+}
+
+fn api_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * API_SLOTS_PER_CORE
 }
 
 /// Only the app's own origin, plus 'wasm-unsafe-eval' for compiling the wasm and the exact
@@ -276,6 +293,7 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
     let mut res = Json(serde_json::json!({
         "status": "ok",
         "model": app.predictor.model_ready(),
+        "api_capacity": app.predictor.capacity(),
         "site_files": app.site.len(),
     }))
     .into_response();

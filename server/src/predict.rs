@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::{Bytes, BytesMut};
@@ -20,7 +20,8 @@ use mathsketch::mnist::MnistImage;
 use mathsketch::sketch::{Sketch, SketchError};
 use mathsketch::symbol::CLASSES;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+
+use crate::admission::{Admission, Capacity, Refused};
 
 /// Largest request body accepted (413 above).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -36,23 +37,30 @@ const INLINE_BODY_BYTES: usize = 16 * 1024;
 /// A client gets this long to send its body; a stalled upload must not hold a slot forever.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What a client is told to wait before retrying a request shed under load, in seconds.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
 pub struct Predictor {
     classifier: Result<Classifier, String>,
-    /// Bounds the predictions running at once, and so the memory decoding can take
-    /// (each may allocate up to MAX_DECODE_ALLOC).
-    slots: Semaphore,
+    /// Bounds the predictions running and waiting at once, and so the CPU and the memory
+    /// decoding can take (each may allocate up to MAX_DECODE_ALLOC).
+    admission: Admission,
 }
 
 impl Predictor {
-    pub fn new(classifier: Result<Classifier, String>, concurrency: usize) -> Self {
+    pub fn new(classifier: Result<Classifier, String>, admission: Admission) -> Self {
         Predictor {
             classifier,
-            slots: Semaphore::new(concurrency.max(1)),
+            admission,
         }
     }
 
     pub fn model_ready(&self) -> bool {
         self.classifier.is_ok()
+    }
+
+    pub fn capacity(&self) -> Capacity {
+        self.admission.capacity()
     }
 }
 
@@ -74,6 +82,8 @@ pub struct Prediction {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (a request shed under load).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -81,17 +91,32 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        ApiError {
+            retry_after: Some(RETRY_AFTER_SECS),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, refused.to_string())
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        res
     }
 }
 
@@ -124,10 +149,8 @@ async fn predict(predictor: &Arc<Predictor>, req: Request) -> Result<Prediction,
             "request body is empty",
         ));
     }
-    let _slot =
-        predictor.slots.acquire().await.map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server is shutting down")
-        })?;
+    // Admitted only once the body is in: a slow upload holds no CPU slot.
+    let _slot = predictor.admission.enter().await?;
     // A small body (a 28x28 PNG, a few strokes) is decoded and classified in well under a
     // millisecond: run it right here, sparing two thread hand-offs per request. A large
     // image can take milliseconds to decode: keep those off the async workers.
@@ -457,10 +480,8 @@ async fn read(predictor: &Arc<Predictor>, req: Request) -> Result<ReadOut, ApiEr
             "request body is empty",
         ));
     }
-    let _slot =
-        predictor.slots.acquire().await.map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server is shutting down")
-        })?;
+    // Admitted only once the body is in: a slow upload holds no CPU slot.
+    let _slot = predictor.admission.enter().await?;
     let predictor = predictor.clone();
     // A sum classifies one image per symbol: keep that off the async workers.
     tokio::task::spawn_blocking(move || read_sketch(&body, &predictor))
