@@ -17,6 +17,8 @@ export MATHSKETCH_VENV="${MATHSKETCH_VENV:-$MS_CACHE/venv}"
 # The trainer is its own workspace with its own lockfile; its own target dir keeps its builds
 # from contending with the runtime's for cargo's directory lock.
 export MS_TRAINER_TARGET="${MS_TRAINER_TARGET:-$MS_CACHE/trainer-target}"
+# schemathesis, for server/tests/schemathesis.rs: a venv of its own, apart from the trainer's.
+export MATHSKETCH_API_VENV="${MATHSKETCH_API_VENV:-$MS_CACHE/api-venv}"
 export MATHSKETCH_PYTHON="${MATHSKETCH_PYTHON:-$MATHSKETCH_VENV/bin/python}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
 

@@ -27,8 +27,9 @@ use axum::{Json, Router};
 use tower_http::timeout::TimeoutLayer;
 use tracing::{info, warn};
 
-use crate::predict::{ApiError, Predictor};
+use crate::predict::Predictor;
 use crate::site::Site;
+use mathsketch_server::body::ApiError;
 
 const USAGE: &str = "\
 usage: mathsketch-server [--addr HOST:PORT] [--dist DIR]

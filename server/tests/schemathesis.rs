@@ -1,0 +1,62 @@
+//! Schema-driven API fuzzing: schemathesis (test-only venv, `server/tests/api-fuzz/`) runs
+//! every operation of the `/api/openapi.json` the server itself serves, against the real
+//! binary on loopback, for `MATHSKETCH_SCHEMATHESIS_SECS` (default 60 s), and must find
+//! nothing: no 5xx, every status code, header, content type and body as documented, and
+//! schema-invalid requests refused with a 4xx.
+//!
+//! Needs `scripts/setup` (it makes the venv); `MATHSKETCH_API_VENV` points elsewhere.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{Server, TempDir};
+
+/// schemathesis' stateless checks that apply to this API. Left out: `positive_data_acceptance`
+/// (a schema-valid body must get a 2xx), because what makes a body readable cannot be said in
+/// JSON Schema: a well-formed PNG or JPEG may hold no ink, and the 10,000-point limit is over
+/// all strokes together. Those get a documented 422, which `status_code_conformance` checks.
+/// The stateful and auth checks have nothing to act on (no links, no auth).
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+response_headers_conformance,response_schema_conformance,negative_data_rejection,\
+unsupported_method,missing_required_header,allow_header_conformance";
+
+fn venv() -> PathBuf {
+    std::env::var_os("MATHSKETCH_API_VENV")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/mathsketch/api-venv"))
+        })
+        .expect("HOME or MATHSKETCH_API_VENV is set")
+}
+
+#[test]
+fn schemathesis_finds_nothing_in_any_operation() {
+    let schemathesis = venv().join("bin/schemathesis");
+    assert!(
+        schemathesis.is_file(),
+        "{} is missing: run scripts/setup (it installs server/tests/api-fuzz/requirements.txt)",
+        schemathesis.display()
+    );
+    let secs = std::env::var("MATHSKETCH_SCHEMATHESIS_SECS").unwrap_or_else(|_| "60".into());
+    let server = Server::start(&[]);
+    // schemathesis keeps its example database and reports in the working directory.
+    let work = TempDir::new("schemathesis");
+    let out = Command::new(&schemathesis)
+        .current_dir(work.path())
+        .args(["run", &format!("http://{}/api/openapi.json", server.addr)])
+        .args(["--checks", CHECKS, "--max-time", &secs, "--workers", "1"])
+        .args(["--seed", "20261201", "--no-color"])
+        .env("SCHEMATHESIS_TELEMETRY", "false")
+        .output()
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "schemathesis found failures (above)");
+    assert!(
+        stdout.contains("4 selected / 4 total"),
+        "not every operation was tested"
+    );
+    assert!(stdout.contains("No issues found"), "no clean summary");
+}
