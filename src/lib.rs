@@ -15,6 +15,7 @@ pub mod saved;
 pub mod skeleton;
 pub mod sketch;
 pub mod symbol;
+pub mod view;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

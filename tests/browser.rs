@@ -77,6 +77,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     undo_and_clear(c).await?;
     per_frame_cost(c).await?;
     keeps_work_across_reload(c).await?;
+    shows_all_ink_on_a_narrower_pad(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
         // The README's picture: a solved sum, in a window tall enough for the pad and the
         // reading below it, or the size asked for (MATHSKETCH_SCREENSHOT_SIZE=390x844 for a
@@ -361,6 +362,84 @@ async fn keeps_work_across_reload(c: &Client) -> Result<()> {
         "the pad starts empty after a corrupt store"
     );
     click(c, "#clear").await
+}
+
+/// The bounding box of the pad's ink in backing-store pixels, and the canvas size:
+/// `[x0, y0, x1, y1, width, height]` (x1 < 0 when there is no ink).
+async fn ink_box(c: &Client) -> Result<Vec<f64>> {
+    let v = js(
+        c,
+        "const c = document.getElementById('pad'); \
+         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
+         let x0 = 1e9, y0 = 1e9, x1 = -1, y1 = -1; \
+         for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) \
+           if (d[(y * c.width + x) * 4 + 3] > 0) { \
+             if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y; } \
+         return [x0, y0, x1, y1, c.width, c.height];",
+    )
+    .await?;
+    v.as_array()
+        .map(|a| a.iter().filter_map(|n| n.as_f64()).collect())
+        .context("ink box")
+}
+
+/// A sum written across a wide pad, then the window narrowed (a turned phone, a restored
+/// drawing on a smaller screen): the whole sum still shows, none of it cut off at the pad's
+/// edge, the reading is unchanged, and new ink lands under the pen.
+async fn shows_all_ink_on_a_narrower_pad(c: &Client) -> Result<()> {
+    c.set_window_size(1280, 900).await?;
+    settle(c).await?;
+    click(c, "#clear").await?;
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 7.0);
+    let strokes = digits::write_line("12+7=", w - 5.2 * side, h * 0.2, side, side * 0.8)
+        .context("drawings for 12+7=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    let wide = sum_reading(c).await?;
+    ensure!(wide.1 == "19", "12+7= on the wide pad reads {wide:?}");
+
+    c.set_window_size(390, 844).await?;
+    settle(c).await?;
+    let (_, _, narrow_w, narrow_h) = support::page::pad_box(c).await?;
+    ensure!(
+        narrow_w < w * 0.8,
+        "the pad did not narrow ({w} -> {narrow_w} px): nothing to check"
+    );
+    ensure!(
+        sum_reading(c).await? == wide,
+        "the reading changed with the window: {wide:?} -> {:?}",
+        sum_reading(c).await?
+    );
+    let b = ink_box(c).await?;
+    ensure!(
+        b.len() == 6 && b[2] >= 0.0,
+        "no ink on the narrowed pad: {b:?}"
+    );
+    ensure!(
+        b[0] > 0.0 && b[1] > 0.0 && b[2] < b[4] - 1.0 && b[3] < b[5] - 1.0,
+        "the ink touches the pad's edge, i.e. is cut off: box {b:?}"
+    );
+
+    // A short bar in the middle of the pad: ink appears right there.
+    let (mx, my) = (narrow_w * 0.5, narrow_h * 0.85);
+    let before = reading(c).await?.2;
+    support::page::draw_strokes(c, &[vec![(mx - 10.0, my), (mx + 10.0, my)]]).await?;
+    ensure!(reading(c).await?.2 == before + 1, "the bar was not added");
+    let inked = js(
+        c,
+        &format!(
+            "const c = document.getElementById('pad'); const k = c.width / c.getBoundingClientRect().width; \
+             return c.getContext('2d').getImageData(Math.round({mx} * k), Math.round({my} * k), 1, 1).data[3];"
+        ),
+    )
+    .await?;
+    ensure!(
+        inked.as_f64().is_some_and(|a| a > 0.0),
+        "no ink under the pen at ({mx}, {my}): alpha {inked}"
+    );
+    click(c, "#clear").await?;
+    c.set_window_size(1280, 900).await?;
+    settle(c).await
 }
 
 async fn press(c: &Client, keys: &[char]) -> Result<()> {

@@ -6,6 +6,7 @@ use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData, 
 use super::WebError;
 use crate::mnist::MnistImage;
 use crate::sketch::{Point, Sketch};
+use crate::view::InkView;
 
 const SIDE: usize = 28;
 
@@ -41,6 +42,10 @@ pub(crate) struct Pad {
     dpr: f64,
     /// CSS width of the pad, for the brush size.
     css_width: f64,
+    /// CSS height of the pad.
+    css_height: f64,
+    /// Where the ink shows (zoomed out when it does not fit the pad as it now is).
+    view: InkView,
 }
 
 impl Pad {
@@ -51,7 +56,22 @@ impl Pad {
             ctx,
             dpr: 1.0,
             css_width: 0.0,
+            css_height: 0.0,
+            view: InkView::IDENTITY,
         })
+    }
+
+    pub(super) fn view(&self) -> InkView {
+        self.view
+    }
+
+    /// Fits the view to `sketch` on the pad as it now is (call when no stroke is under way,
+    /// so the view never moves under the pen). Returns true when the view changed.
+    pub(super) fn fit_view(&mut self, sketch: &Sketch) -> bool {
+        let view = InkView::fitting(sketch, self.css_width as f32, self.css_height as f32);
+        let changed = view != self.view;
+        self.view = view;
+        changed
     }
 
     pub(super) fn canvas(&self) -> &HtmlCanvasElement {
@@ -69,6 +89,7 @@ impl Pad {
         }
         let (bw, bh) = ((w * dpr).round() as u32, (h * dpr).round() as u32);
         self.css_width = w;
+        self.css_height = h;
         if bw == self.canvas.width() && bh == self.canvas.height() && dpr == self.dpr {
             return false;
         }
@@ -89,7 +110,10 @@ impl Pad {
             self.canvas.width().into(),
             self.canvas.height().into(),
         );
-        let _ = ctx.set_transform(self.dpr, 0.0, 0.0, self.dpr, 0.0, 0.0);
+        // Sketch coordinates to backing-store pixels: the ink view, then the pixel ratio.
+        let k = self.dpr * f64::from(self.view.scale);
+        let (ox, oy) = (f64::from(self.view.origin.0), f64::from(self.view.origin.1));
+        let _ = ctx.set_transform(k, 0.0, 0.0, k, -ox * k, -oy * k);
 
         // Ink follows the theme: the colour is the stylesheet's --ink.
         let ink = window
@@ -102,7 +126,8 @@ impl Pad {
             .unwrap_or_else(|| "#1b1f36".to_owned());
         // A brush proportional to the pad looks the same on a phone and a desktop; the
         // normaliser picks the model's pen width on its own, whatever this is.
-        let width = (self.css_width / 24.0).clamp(6.0, 22.0);
+        // In sketch units, so the brush keeps its size on screen when the view zooms out.
+        let width = (self.css_width / 24.0).clamp(6.0, 22.0) / f64::from(self.view.scale);
         ctx.set_stroke_style_str(&ink);
         ctx.set_fill_style_str(&ink);
         ctx.set_line_width(width);

@@ -7,6 +7,7 @@ use web_sys::{Document, DomRect, Event, EventTarget, KeyboardEvent, PointerEvent
 
 use super::{App, WebError};
 use crate::sketch::{Point, DEFAULT_PRESSURE};
+use crate::view::InkView;
 
 /// Adds `handler` for `kind` on `target` for the page's lifetime.
 fn listen<E, F>(target: &EventTarget, kind: &str, handler: F) -> Result<(), WebError>
@@ -124,7 +125,7 @@ impl App {
             // Keep receiving this pointer's moves even when it leaves the pad mid-stroke.
             let _ = canvas.set_pointer_capture(e.pointer_id());
             state.active_pointer = Some(e.pointer_id());
-            let point = to_point(&canvas.get_bounding_client_rect(), e);
+            let point = to_point(&canvas.get_bounding_client_rect(), state.pad.view(), e);
             state.sketch.begin_stroke(point);
             state.mark_dirty();
         }
@@ -138,6 +139,7 @@ impl App {
                 return;
             }
             let rect = state.pad.canvas().get_bounding_client_rect();
+            let view = state.pad.view();
             // A fast pen reports several positions per frame; the browser coalesces them
             // into one event. Take them all, so curves stay round (where supported).
             let coalesced = if js_sys::Reflect::has(e, &JsValue::from_str("getCoalescedEvents"))
@@ -148,11 +150,11 @@ impl App {
                 js_sys::Array::new()
             };
             if coalesced.length() == 0 {
-                state.sketch.extend_stroke(to_point(&rect, e));
+                state.sketch.extend_stroke(to_point(&rect, view, e));
             } else {
                 for sub in coalesced.iter() {
                     if let Ok(sub) = sub.dyn_into::<PointerEvent>() {
-                        state.sketch.extend_stroke(to_point(&rect, &sub));
+                        state.sketch.extend_stroke(to_point(&rect, view, &sub));
                     }
                 }
             }
@@ -193,8 +195,9 @@ impl App {
     }
 }
 
-/// The event's position in the pad's CSS pixels, with pressure and time.
-fn to_point(rect: &DomRect, e: &PointerEvent) -> Point {
+/// The event's position in sketch coordinates (the pad's CSS pixels through the ink view),
+/// with pressure and time.
+fn to_point(rect: &DomRect, view: InkView, e: &PointerEvent) -> Point {
     let x = number(e, "clientX").unwrap_or_else(|| e.client_x().into()) - rect.left();
     let y = number(e, "clientY").unwrap_or_else(|| e.client_y().into()) - rect.top();
     // Mice report 0.5 while pressed and some devices 0 for "unknown": treat 0 as unknown.
@@ -202,9 +205,10 @@ fn to_point(rect: &DomRect, e: &PointerEvent) -> Point {
         p if p > 0.0 => p,
         _ => DEFAULT_PRESSURE,
     };
+    let (x, y) = view.to_sketch(x as f32, y as f32);
     Point {
-        x: x as f32,
-        y: y as f32,
+        x,
+        y,
         pressure,
         t_ms: e.time_stamp(),
     }

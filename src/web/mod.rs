@@ -339,6 +339,10 @@ impl State {
         if self.pad.fit(&self.window) {
             self.ink_dirty = true;
         }
+        // Between strokes only, so the ink never moves under the pen.
+        if self.ink_dirty && !self.sketch.is_drawing() {
+            self.pad.fit_view(&self.sketch);
+        }
         if self.ink_dirty {
             self.ink_dirty = false;
             self.pad.draw(&self.window, &self.sketch);
