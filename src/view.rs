@@ -54,9 +54,10 @@ impl InkView {
         };
         let (sx, lead_x, kx) = axis(x0, x1, width);
         let (sy, lead_y, ky) = axis(y0, y1, height);
-        // NaN-free: an empty span gives +inf (min picks the other axis or 1), a pad smaller
-        // than its margins a negative scale (clamped).
-        let scale = kx.min(ky).min(1.0).max(MIN_SCALE);
+        // An empty span gives +inf (min picks the other axis, clamp 1), a pad smaller than its
+        // margins a negative scale (clamped), 0/0 NaN on both axes the identity scale.
+        let k = kx.min(ky);
+        let scale = if k.is_nan() { 1.0 } else { k.clamp(MIN_SCALE, 1.0) };
         InkView {
             scale,
             origin: (sx - lead_x / scale, sy - lead_y / scale),
