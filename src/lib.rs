@@ -12,6 +12,7 @@ pub mod idx;
 pub mod mnist;
 pub mod raster;
 pub mod saved;
+pub mod scratch;
 pub mod skeleton;
 pub mod sketch;
 pub mod symbol;

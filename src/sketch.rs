@@ -144,9 +144,20 @@ pub struct Sketch {
     /// A stroke was begun with an unusable point; the next good point starts it. Keeps a
     /// glitching first sample from silently merging the new stroke into the previous one.
     pending: bool,
-    /// What the last [`clear`](Self::clear) removed, until new ink is drawn: Clear asks
-    /// nothing, so one [`undo`](Self::undo) brings it back.
-    cleared: Vec<Stroke>,
+    /// What the last [`clear`](Self::clear) or [`erase`](Self::erase) removed, until new ink
+    /// is drawn: neither asks anything, so one [`undo`](Self::undo) brings it back.
+    removed: Removed,
+}
+
+/// Ink taken away by the last edit, kept for one undo.
+#[derive(Default, Clone, Debug, PartialEq)]
+enum Removed {
+    #[default]
+    Nothing,
+    /// Everything, by Clear.
+    All(Vec<Stroke>),
+    /// Some strokes, by a scratch-out: each with the index it had.
+    Some(Vec<(usize, Stroke)>),
 }
 
 impl Sketch {
@@ -159,7 +170,7 @@ impl Sketch {
     /// ignored, but the next finite [`extend_stroke`](Self::extend_stroke) point starts the stroke.
     pub fn begin_stroke(&mut self, p: Point) {
         self.open = false;
-        self.cleared.clear();
+        self.removed = Removed::Nothing;
         if !p.is_finite() {
             self.pending = true;
             return;
@@ -203,25 +214,58 @@ impl Sketch {
         self.open || self.pending
     }
 
-    /// Removes the last stroke, open or finished; right after a [`clear`](Self::clear), brings
-    /// back everything it removed instead. Returns false when there was nothing to undo.
+    /// Removes the last stroke, open or finished; right after a [`clear`](Self::clear) or an
+    /// [`erase`](Self::erase), brings back what it removed instead. Returns false when there
+    /// was nothing to undo.
     pub fn undo(&mut self) -> bool {
         self.open = false;
         self.pending = false;
-        if self.strokes.is_empty() && !self.cleared.is_empty() {
-            self.strokes = std::mem::take(&mut self.cleared);
-            return true;
+        match std::mem::take(&mut self.removed) {
+            Removed::All(strokes) if self.strokes.is_empty() => {
+                self.strokes = strokes;
+                true
+            }
+            Removed::Some(erased) => {
+                // Ascending indices: each goes back where it was.
+                for (i, stroke) in erased {
+                    let at = i.min(self.strokes.len());
+                    self.strokes.insert(at, stroke);
+                }
+                true
+            }
+            _ => self.strokes.pop().is_some(),
         }
-        self.strokes.pop().is_some()
     }
 
     /// Removes everything (one [`undo`](Self::undo) brings it back until new ink is drawn).
     pub fn clear(&mut self) {
         if !self.strokes.is_empty() {
-            self.cleared = std::mem::take(&mut self.strokes);
+            self.removed = Removed::All(std::mem::take(&mut self.strokes));
         }
         self.open = false;
         self.pending = false;
+    }
+
+    /// A scratch-out: removes the last stroke (the scribble itself, never kept as ink) and
+    /// the strokes at `covered` (indices among the others), as one step that one
+    /// [`undo`](Self::undo) takes back, scribble excepted. Indices out of range are ignored.
+    pub fn erase(&mut self, covered: &[usize]) {
+        self.open = false;
+        self.pending = false;
+        self.strokes.pop();
+        let mut erased = Vec::new();
+        let mut kept = Vec::with_capacity(self.strokes.len());
+        for (i, stroke) in std::mem::take(&mut self.strokes).into_iter().enumerate() {
+            if covered.contains(&i) {
+                erased.push((i, stroke));
+            } else {
+                kept.push(stroke);
+            }
+        }
+        self.strokes = kept;
+        if !erased.is_empty() {
+            self.removed = Removed::Some(erased);
+        }
     }
 
     /// True when there is no ink (no strokes; strokes are never empty).

@@ -57,7 +57,11 @@ impl InkView {
         // An empty span gives +inf (min picks the other axis, clamp 1), a pad smaller than its
         // margins a negative scale (clamped), 0/0 NaN on both axes the identity scale.
         let k = kx.min(ky);
-        let scale = if k.is_nan() { 1.0 } else { k.clamp(MIN_SCALE, 1.0) };
+        let scale = if k.is_nan() {
+            1.0
+        } else {
+            k.clamp(MIN_SCALE, 1.0)
+        };
         InkView {
             scale,
             origin: (sx - lead_x / scale, sy - lead_y / scale),

@@ -10,7 +10,7 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
@@ -78,6 +78,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     per_frame_cost(c).await?;
     keeps_work_across_reload(c).await?;
     shows_all_ink_on_a_narrower_pad(c).await?;
+    scratches_out_a_digit(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
         // The README's picture: a solved sum, in a window tall enough for the pad and the
         // reading below it, or the size asked for (MATHSKETCH_SCREENSHOT_SIZE=390x844 for a
@@ -360,6 +361,52 @@ async fn keeps_work_across_reload(c: &Client) -> Result<()> {
     ensure!(
         reading(c).await?.2 == 0,
         "the pad starts empty after a corrupt store"
+    );
+    click(c, "#clear").await
+}
+
+/// A quick zig-zag over the `2` of `12` erases it (the stroke count drops, the reading is
+/// `1`), leaves no ink of its own once its trace fades, and one Undo brings the `2` back.
+async fn scratches_out_a_digit(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 6.0);
+    click(c, "#clear").await?;
+    let (left, top) = (side * 0.5, h * 0.2);
+    let strokes =
+        digits::write_line("12", left, top, side, side * 1.3).context("drawings for 12")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    let (text, _, written) = reading(c).await?;
+    ensure!(text == "12", "12 reads {text:?}");
+    // Six legs across the 2's square, drifting down it.
+    let (x0, x1) = (
+        left + side * 1.3 - side * 0.05,
+        left + side * 2.3 + side * 0.05,
+    );
+    let zigzag: Vec<(f64, f64)> = (0..=6)
+        .flat_map(|leg| {
+            let y = top + side * (0.05 + 0.9 * leg as f64 / 6.0);
+            let (a, b) = if leg % 2 == 0 { (x0, x1) } else { (x1, x0) };
+            (0..8).map(move |k| {
+                (
+                    a + (b - a) * k as f64 / 8.0,
+                    y + side * 0.15 * k as f64 / 8.0,
+                )
+            })
+        })
+        .collect();
+    support::page::draw_strokes(c, &[zigzag]).await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    settle(c).await?;
+    let (text, _, left_over) = reading(c).await?;
+    ensure!(
+        text == "1" && left_over < written,
+        "after scratching out the 2: {text:?}, {left_over} of {written} strokes"
+    );
+    click(c, "#undo").await?;
+    let (text, _, back) = reading(c).await?;
+    ensure!(
+        text == "12" && back == written,
+        "after undo: {text:?}, {back} of {written} strokes"
     );
     click(c, "#clear").await
 }

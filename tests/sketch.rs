@@ -243,3 +243,38 @@ fn from_coordinates_empty() {
         Err(SketchError::Empty)
     );
 }
+
+#[test]
+fn a_scratch_out_erases_as_one_step_and_one_undo_brings_it_back() {
+    let mut s = Sketch::new();
+    for x in [0.0, 10.0, 20.0] {
+        s.begin_stroke(p(x, 0.0));
+        s.extend_stroke(p(x, 5.0));
+        s.end_stroke();
+    }
+    let before = s.strokes().to_vec();
+    // The scribble over strokes 0 and 2 (it is the last stroke, and never stays as ink).
+    s.begin_stroke(p(0.0, 0.0));
+    s.extend_stroke(p(20.0, 5.0));
+    s.end_stroke();
+    s.erase(&[0, 2]);
+    assert_eq!(s.strokes(), &before[1..2]);
+    assert!(s.undo(), "undo after a scratch-out restores");
+    assert_eq!(
+        s.strokes(),
+        &before[..],
+        "in their places, without the scribble"
+    );
+    // Then undo goes on stroke by stroke.
+    assert!(s.undo());
+    assert_eq!(s.strokes(), &before[..2]);
+    // New ink after a scratch-out: what it erased is gone for good.
+    s.begin_stroke(p(0.0, 0.0));
+    s.extend_stroke(p(20.0, 5.0));
+    s.end_stroke();
+    s.erase(&[0]);
+    s.begin_stroke(p(50.0, 50.0));
+    s.end_stroke();
+    assert!(s.undo());
+    assert_eq!(s.strokes(), &before[1..2]);
+}

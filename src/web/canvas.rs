@@ -101,7 +101,13 @@ impl Pad {
 
     /// Repaints every stroke. A full repaint per frame is cheap for a digit's few hundred
     /// points, and keeps undo, resize and theme changes trivially correct.
-    pub(super) fn draw(&self, window: &Window, sketch: &Sketch) {
+    /// `erase_trace` is a scratch-out's scribble with its opacity (fading from 1 to 0).
+    pub(super) fn draw(
+        &self,
+        window: &Window,
+        sketch: &Sketch,
+        erase_trace: Option<(&[Point], f64)>,
+    ) {
         let ctx = &self.ctx;
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(
@@ -136,6 +142,23 @@ impl Pad {
 
         for stroke in sketch.strokes() {
             trace(ctx, stroke.points(), width);
+        }
+        if let Some((points, alpha)) = erase_trace {
+            // Where the scratch-out erased: a thin stroke in the stylesheet's --erase colour.
+            let colour = window
+                .get_computed_style(&self.canvas)
+                .ok()
+                .flatten()
+                .and_then(|s| s.get_property_value("--erase").ok())
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "#e8590c".to_owned());
+            ctx.set_global_alpha(alpha.clamp(0.0, 1.0) * 0.7);
+            ctx.set_stroke_style_str(&colour);
+            ctx.set_fill_style_str(&colour);
+            ctx.set_line_width(width * 0.5);
+            trace(ctx, points, width * 0.5);
+            ctx.set_global_alpha(1.0);
         }
     }
 }

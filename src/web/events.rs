@@ -173,6 +173,7 @@ impl App {
             state.sketch.end_stroke();
             let _ = state.pad.canvas().release_pointer_capture(e.pointer_id());
             state.mark_dirty();
+            state.scratch_out();
             state.save();
         }
         self.request_frame();

@@ -21,7 +21,8 @@ use web_sys::{Document, HtmlElement, Window};
 use crate::classifier::{Classifier, Session};
 use crate::expression::reader::{Reader, SketchReading};
 use crate::mnist::{MnistImage, Normaliser};
-use crate::sketch::Sketch;
+use crate::scratch;
+use crate::sketch::{Point, Sketch};
 
 use canvas::{Pad, Preview};
 use view::View;
@@ -193,7 +194,12 @@ pub(crate) struct State {
     frame_log: Vec<f64>,
     /// Says the stored drawing could not be restored; hidden again once the user draws.
     saved_notice: Option<web_sys::Element>,
+    /// The last scratch-out's scribble and when it erased (ms), shown as a fading trace.
+    erase_trace: Option<(Vec<Point>, f64)>,
 }
+
+/// How long the trace of a scratch-out stays on the pad, fading.
+const ERASE_TRACE_MS: f64 = 450.0;
 
 /// Most entries the frame log keeps when nobody takes them.
 const FRAME_LOG_MAX: usize = 10_000;
@@ -232,6 +238,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         frame_pending: false,
         frame_log: Vec::new(),
         saved_notice: document.get_element_by_id("saved-notice"),
+        erase_trace: None,
     };
     let app = App {
         state: Rc::new(RefCell::new(state)),
@@ -266,9 +273,16 @@ impl App {
 
     /// Runs the pending frame's work now (the rAF callback; tests call it to skip the wait).
     pub fn frame(&self) {
-        let mut state = self.state.borrow_mut();
-        state.frame_pending = false;
-        state.frame();
+        let fading = {
+            let mut state = self.state.borrow_mut();
+            state.frame_pending = false;
+            state.frame();
+            state.erase_trace.is_some()
+        };
+        // A scratch-out's trace fades over the next frames.
+        if fading {
+            self.request_frame();
+        }
     }
 
     /// Brings back the sketch saved on this device, or says why the stored one was dropped.
@@ -325,6 +339,20 @@ impl State {
         self.predict_dirty = true;
     }
 
+    /// At pen up: if the stroke just finished is a scribble over ink, it erases the strokes
+    /// it covers (one undo step) instead of staying as ink, and leaves a brief trace.
+    fn scratch_out(&mut self) {
+        let Some((last, rest)) = self.sketch.strokes().split_last() else {
+            return;
+        };
+        if let Some(covered) = scratch::erased_by(rest, last.points()) {
+            let trace = last.points().to_vec();
+            self.sketch.erase(&covered);
+            self.erase_trace = Some((trace, now(&self.window)));
+            self.mark_dirty();
+        }
+    }
+
     /// Keeps the sketch on the device (after a stroke ends, an undo or a clear). The notice
     /// about a drawing that could not be restored has been read by then: it goes.
     fn save(&self) {
@@ -343,9 +371,27 @@ impl State {
         if self.ink_dirty && !self.sketch.is_drawing() {
             self.pad.fit_view(&self.sketch);
         }
+        // A scratch-out's trace: repainted while it fades, once more when it is gone.
+        let fade = self
+            .erase_trace
+            .as_ref()
+            .map(|(_, at)| 1.0 - (now(&self.window) - at) / ERASE_TRACE_MS);
+        match fade {
+            Some(f) if f > 0.0 => self.ink_dirty = true,
+            Some(_) => {
+                self.erase_trace = None;
+                self.ink_dirty = true;
+            }
+            None => {}
+        }
         if self.ink_dirty {
             self.ink_dirty = false;
-            self.pad.draw(&self.window, &self.sketch);
+            let trace = self
+                .erase_trace
+                .as_ref()
+                .zip(fade)
+                .map(|((points, _), f)| (points.as_slice(), f));
+            self.pad.draw(&self.window, &self.sketch, trace);
             // For tests and tooling: how much ink the pad holds.
             let canvas = self.pad.canvas();
             let _ = canvas.set_attribute("data-strokes", &self.sketch.strokes().len().to_string());
