@@ -6,6 +6,7 @@
 //! [`saved`] is the sketch as text for the device's storage. [`skeleton`] turns bitmaps back into pen strokes (training data, replay tests). The wasm front
 //! (`web`, compiled for wasm32 only) just moves pointer events in and pixels out.
 
+pub mod answer_ink;
 pub mod classifier;
 pub mod expression;
 pub mod idx;

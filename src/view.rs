@@ -35,7 +35,16 @@ impl InkView {
     /// (the usual case, so nothing moves while one writes), else the largest zoom at which all
     /// of it fits with [`FIT_MARGIN`] to spare.
     pub fn fitting(sketch: &Sketch, width: f32, height: f32) -> InkView {
-        let Some((x0, y0, x1, y1)) = sketch.bounds() else {
+        Self::fitting_extent(sketch.bounds(), width, height)
+    }
+
+    /// The same for any ink extent `(x0, y0, x1, y1)` (the sketch with the answer ink).
+    pub fn fitting_extent(
+        extent: Option<(f32, f32, f32, f32)>,
+        width: f32,
+        height: f32,
+    ) -> InkView {
+        let Some((x0, y0, x1, y1)) = extent else {
             return Self::IDENTITY;
         };
         if !(width > 0.0 && height > 0.0) {
@@ -66,6 +75,20 @@ impl InkView {
             scale,
             origin: (sx - lead_x / scale, sy - lead_y / scale),
         }
+    }
+
+    /// The view to keep after an edit: this one while it still shows all of `extent` (so
+    /// ink never moves under the pen because something else changed), the identity for an
+    /// empty pad, else the fitting view.
+    pub fn refit(self, extent: Option<(f32, f32, f32, f32)>, width: f32, height: f32) -> InkView {
+        let Some((x0, y0, x1, y1)) = extent else {
+            return Self::IDENTITY;
+        };
+        let (a, b) = (self.to_screen(x0, y0), self.to_screen(x1, y1));
+        if a.0 >= 0.0 && a.1 >= 0.0 && b.0 <= width && b.1 <= height {
+            return self;
+        }
+        Self::fitting_extent(Some((x0, y0, x1, y1)), width, height)
     }
 
     /// A position on the pad (CSS pixels) in sketch coordinates.
@@ -136,6 +159,19 @@ mod tests {
         );
         let (ex, ey) = v.to_screen(100.0, 100.0);
         assert!(ex <= 300.0 && ey <= 200.0);
+    }
+
+    #[test]
+    fn a_view_stays_while_it_shows_everything_and_resets_when_the_pad_is_cleared() {
+        let s = sketch(&[(20.0, 40.0), (980.0, 160.0)]);
+        let zoomed = InkView::fitting(&s, 390.0, 300.0);
+        // Less ink than before (an answer gone, a stroke undone): the view does not jump.
+        let less = Some((20.0, 40.0, 500.0, 160.0));
+        assert_eq!(zoomed.refit(less, 390.0, 300.0), zoomed);
+        // Ink past what it shows: it zooms out further.
+        let more = Some((20.0, 40.0, 2000.0, 160.0));
+        assert!(zoomed.refit(more, 390.0, 300.0).scale < zoomed.scale);
+        assert_eq!(zoomed.refit(None, 390.0, 300.0), InkView::IDENTITY);
     }
 
     #[test]

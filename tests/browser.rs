@@ -79,6 +79,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     keeps_work_across_reload(c).await?;
     shows_all_ink_on_a_narrower_pad(c).await?;
     scratches_out_a_digit(c).await?;
+    writes_the_answer_in_ink(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
         // The README's picture: a solved sum, in a window tall enough for the pad and the
         // reading below it, or the size asked for (MATHSKETCH_SCREENSHOT_SIZE=390x844 for a
@@ -361,6 +362,109 @@ async fn keeps_work_across_reload(c: &Client) -> Result<()> {
     ensure!(
         reading(c).await?.2 == 0,
         "the pad starts empty after a corrupt store"
+    );
+    click(c, "#clear").await
+}
+
+/// Pixels with ink in the pad's CSS box (x0, y0)-(x1, y1).
+async fn inked_pixels(c: &Client, x0: f64, y0: f64, x1: f64, y1: f64) -> Result<u64> {
+    let v = js(
+        c,
+        &format!(
+            "const c = document.getElementById('pad'); const k = c.width / c.getBoundingClientRect().width; \
+             const [x, y] = [Math.max(0, Math.round({x0} * k)), Math.max(0, Math.round({y0} * k))]; \
+             const w = Math.min(c.width - x, Math.round(({x1} - {x0}) * k)), h = Math.min(c.height - y, Math.round(({y1} - {y0}) * k)); \
+             if (w <= 0 || h <= 0) return 0; \
+             const d = c.getContext('2d').getImageData(x, y, w, h).data; let n = 0; \
+             for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n;"
+        ),
+    )
+    .await?;
+    v.as_u64().context("pixel count")
+}
+
+/// A valid sum gets its answer written on the pad right of the `=` (after the writing
+/// animation), the ink goes when the sum stops being one, and moves with a new sum.
+async fn writes_the_answer_in_ink(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    // Two rows: 12+7= in the top third, 3+4= below it, apart.
+    let side = (h * 0.3).min(w / 12.0);
+    let advance = side * 1.1;
+    let top = h * 0.15;
+    click(c, "#clear").await?;
+    let strokes = digits::write_line("12+7=", side * 0.3, top, side, advance)
+        .context("drawings for 12+7=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(c).await?;
+    ensure!(
+        sum_reading(c).await?.1 == "19",
+        "12+7= reads {:?}",
+        sum_reading(c).await?
+    );
+    let equals_right = side * 0.3 + 4.0 * advance + side;
+    let after_equals = (
+        equals_right + side * 0.1,
+        top - side * 0.1,
+        equals_right + side * 2.5,
+        top + side * 1.1,
+    );
+    let inked = inked_pixels(
+        c,
+        after_equals.0,
+        after_equals.1,
+        after_equals.2,
+        after_equals.3,
+    )
+    .await?;
+    ensure!(inked > 50, "no answer ink right of the = ({inked} pixels)");
+
+    // One bar of the = undone: no longer a sum, no answer ink.
+    click(c, "#undo").await?;
+    settle(c).await?;
+    let gone = inked_pixels(
+        c,
+        after_equals.0,
+        after_equals.1,
+        after_equals.2,
+        after_equals.3,
+    )
+    .await?;
+    ensure!(gone == 0, "answer ink stayed after undo ({gone} pixels)");
+
+    // A new sum lower down: its answer is written by it, not where the old one was.
+    click(c, "#clear").await?;
+    let top2 = h * 0.55;
+    let strokes =
+        digits::write_line("3+4=", side * 0.3, top2, side, advance).context("drawings for 3+4=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(c).await?;
+    ensure!(
+        sum_reading(c).await?.1 == "7",
+        "3+4= reads {:?}",
+        sum_reading(c).await?
+    );
+    let right2 = side * 0.3 + 3.0 * advance + side;
+    let moved = inked_pixels(
+        c,
+        right2 + side * 0.1,
+        top2 - side * 0.2,
+        right2 + side * 2.0,
+        top2 + side * 1.2,
+    )
+    .await?;
+    let old_place = inked_pixels(
+        c,
+        after_equals.0,
+        after_equals.1,
+        after_equals.2,
+        after_equals.3,
+    )
+    .await?;
+    ensure!(
+        moved > 50 && old_place == 0,
+        "answer ink did not move with the sum: {moved} pixels by the new =, {old_place} where the old answer was"
     );
     click(c, "#clear").await
 }

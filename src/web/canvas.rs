@@ -4,6 +4,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData, Window};
 
 use super::WebError;
+use crate::answer_ink::InkStroke;
 use crate::mnist::MnistImage;
 use crate::sketch::{Point, Sketch};
 use crate::view::InkView;
@@ -65,10 +66,29 @@ impl Pad {
         self.view
     }
 
-    /// Fits the view to `sketch` on the pad as it now is (call when no stroke is under way,
+    /// Fits the view to `sketch` and the `answer` ink on the pad as it now is (call when no stroke is under way,
     /// so the view never moves under the pen). Returns true when the view changed.
-    pub(super) fn fit_view(&mut self, sketch: &Sketch) -> bool {
-        let view = InkView::fitting(sketch, self.css_width as f32, self.css_height as f32);
+    pub(super) fn fit_view(
+        &mut self,
+        sketch: &Sketch,
+        answer: &[InkStroke],
+        resized: bool,
+    ) -> bool {
+        // The answer ink counts too: it must not run off the pad either.
+        let extent = answer.iter().flatten().fold(sketch.bounds(), |b, &[x, y]| {
+            Some(match b {
+                None => (x, y, x, y),
+                Some((x0, y0, x1, y1)) => (x0.min(x), y0.min(y), x1.max(x), y1.max(y)),
+            })
+        });
+        let (w, h) = (self.css_width as f32, self.css_height as f32);
+        // A new pad size fits afresh (back to 1:1 when the window grows again); otherwise
+        // the view holds while it shows everything, so ink never jumps after an edit.
+        let view = if resized {
+            InkView::fitting_extent(extent, w, h)
+        } else {
+            self.view.refit(extent, w, h)
+        };
         let changed = view != self.view;
         self.view = view;
         changed
@@ -101,12 +121,19 @@ impl Pad {
 
     /// Repaints every stroke. A full repaint per frame is cheap for a digit's few hundred
     /// points, and keeps undo, resize and theme changes trivially correct.
-    /// `erase_trace` is a scratch-out's scribble with its opacity (fading from 1 to 0).
+    /// The pad's right edge in sketch coordinates, less a margin: where answer ink must end.
+    pub(super) fn right_edge(&self) -> f32 {
+        self.view.to_sketch(self.css_width as f32 - 8.0, 0.0).0
+    }
+
+    /// `erase_trace` is a scratch-out's scribble with its opacity (fading from 1 to 0);
+    /// `answer` the answer ink with how much of it is written so far (0..=1).
     pub(super) fn draw(
         &self,
         window: &Window,
         sketch: &Sketch,
         erase_trace: Option<(&[Point], f64)>,
+        answer: Option<(&[InkStroke], f64)>,
     ) {
         let ctx = &self.ctx;
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
@@ -122,14 +149,7 @@ impl Pad {
         let _ = ctx.set_transform(k, 0.0, 0.0, k, -ox * k, -oy * k);
 
         // Ink follows the theme: the colour is the stylesheet's --ink.
-        let ink = window
-            .get_computed_style(&self.canvas)
-            .ok()
-            .flatten()
-            .and_then(|s| s.get_property_value("--ink").ok())
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "#1b1f36".to_owned());
+        let ink = css_colour(window, &self.canvas, "--ink", "#1b1f36");
         // A brush proportional to the pad looks the same on a phone and a desktop; the
         // normaliser picks the model's pen width on its own, whatever this is.
         // In sketch units, so the brush keeps its size on screen when the view zooms out.
@@ -143,16 +163,16 @@ impl Pad {
         for stroke in sketch.strokes() {
             trace(ctx, stroke.points(), width);
         }
+        if let Some((strokes, progress)) = answer {
+            let colour = css_colour(window, &self.canvas, "--answer", "#2f9e44");
+            ctx.set_stroke_style_str(&colour);
+            ctx.set_fill_style_str(&colour);
+            ctx.set_line_width(width * 0.8);
+            write_answer(ctx, strokes, progress, width * 0.8);
+        }
         if let Some((points, alpha)) = erase_trace {
             // Where the scratch-out erased: a thin stroke in the stylesheet's --erase colour.
-            let colour = window
-                .get_computed_style(&self.canvas)
-                .ok()
-                .flatten()
-                .and_then(|s| s.get_property_value("--erase").ok())
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "#e8590c".to_owned());
+            let colour = css_colour(window, &self.canvas, "--erase", "#e8590c");
             ctx.set_global_alpha(alpha.clamp(0.0, 1.0) * 0.7);
             ctx.set_stroke_style_str(&colour);
             ctx.set_fill_style_str(&colour);
@@ -161,6 +181,52 @@ impl Pad {
             ctx.set_global_alpha(1.0);
         }
     }
+}
+
+/// The answer ink as a pen writes it: the first `progress` (0..=1) of its total length.
+fn write_answer(ctx: &CanvasRenderingContext2d, strokes: &[InkStroke], progress: f64, width: f64) {
+    let length = |s: &[[f32; 2]]| -> f64 {
+        s.windows(2)
+            .map(|w| f64::from((w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1])))
+            .sum()
+    };
+    let mut budget = progress * strokes.iter().map(|s| length(s)).sum::<f64>();
+    for s in strokes {
+        if budget <= 0.0 && progress < 1.0 {
+            break;
+        }
+        let mut shown: Vec<Point> = Vec::with_capacity(s.len());
+        for (i, p) in s.iter().enumerate() {
+            if i > 0 && progress < 1.0 {
+                let q = s[i - 1];
+                let step = f64::from((p[0] - q[0]).hypot(p[1] - q[1]));
+                if step > budget {
+                    let t = (budget / step) as f32;
+                    shown.push(Point::new(
+                        q[0] + (p[0] - q[0]) * t,
+                        q[1] + (p[1] - q[1]) * t,
+                    ));
+                    budget = 0.0;
+                    break;
+                }
+                budget -= step;
+            }
+            shown.push(Point::new(p[0], p[1]));
+        }
+        trace(ctx, &shown, width);
+    }
+}
+
+/// The stylesheet's colour `name` on `element`, or `fallback`.
+fn css_colour(window: &Window, element: &HtmlCanvasElement, name: &str, fallback: &str) -> String {
+    window
+        .get_computed_style(element)
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_property_value(name).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 /// Draws one stroke with quadratic midpoint smoothing: each sampled point becomes the control

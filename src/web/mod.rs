@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, HtmlElement, Window};
 
+use crate::answer_ink::{self, InkStroke};
 use crate::classifier::{Classifier, Session};
 use crate::expression::reader::{Reader, SketchReading};
 use crate::mnist::{MnistImage, Normaliser};
@@ -196,7 +197,18 @@ pub(crate) struct State {
     saved_notice: Option<web_sys::Element>,
     /// The last scratch-out's scribble and when it erased (ms), shown as a fading trace.
     erase_trace: Option<(Vec<Point>, f64)>,
+    /// The answer written on the pad after a valid sum's `=` (sketch coordinates; never part
+    /// of the sketch), and when its writing began (ms).
+    answer_ink: Vec<InkStroke>,
+    answer_since: f64,
+    /// `prefers-reduced-motion`: the answer appears at once instead of being written.
+    reduced_motion: bool,
+    /// The pad changed size since the ink view was last fitted.
+    pad_resized: bool,
 }
+
+/// How long writing the answer in ink takes.
+const ANSWER_WRITE_MS: f64 = 350.0;
 
 /// How long the trace of a scratch-out stays on the pad, fading.
 const ERASE_TRACE_MS: f64 = 450.0;
@@ -221,6 +233,11 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
     let _ = body
         .dataset()
         .set("startMs", &format!("{:.1}", now(&window)));
+    let reduced_motion = window
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches());
     let state = State {
         pad: Pad::new(canvas::element(document, "pad")?)?,
         preview: Preview::new(canvas::element(document, "preview")?)?,
@@ -239,6 +256,10 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         frame_log: Vec::new(),
         saved_notice: document.get_element_by_id("saved-notice"),
         erase_trace: None,
+        answer_ink: Vec::new(),
+        answer_since: 0.0,
+        reduced_motion,
+        pad_resized: true,
     };
     let app = App {
         state: Rc::new(RefCell::new(state)),
@@ -277,9 +298,10 @@ impl App {
             let mut state = self.state.borrow_mut();
             state.frame_pending = false;
             state.frame();
-            state.erase_trace.is_some()
+            // A reading that changed the answer ink repaints it next frame.
+            state.animating() || state.ink_dirty
         };
-        // A scratch-out's trace fades over the next frames.
+        // A scratch-out's trace fades, and the answer is written, over the next frames.
         if fading {
             self.request_frame();
         }
@@ -339,6 +361,35 @@ impl State {
         self.predict_dirty = true;
     }
 
+    /// How far the answer ink is written, 0..=1.
+    fn answer_progress(&self) -> f64 {
+        if self.reduced_motion {
+            return 1.0;
+        }
+        ((now(&self.window) - self.answer_since) / ANSWER_WRITE_MS).clamp(0.0, 1.0)
+    }
+
+    /// Whether the pad still changes by itself (a fading trace, the answer being written).
+    fn animating(&self) -> bool {
+        self.erase_trace.is_some() || (!self.answer_ink.is_empty() && self.answer_progress() < 1.0)
+    }
+
+    /// Sets the answer ink for `reading` (none unless its sum is valid); a changed answer is
+    /// written afresh.
+    fn set_answer_ink(&mut self, reading: Option<&SketchReading>) {
+        let ink = match reading {
+            Some(r) => r.reading.value.as_deref().map_or_else(Vec::new, |value| {
+                answer_ink::layout(&self.sketch, &r.symbols, value, self.pad.right_edge())
+            }),
+            None => Vec::new(),
+        };
+        if ink != self.answer_ink {
+            self.answer_ink = ink;
+            self.answer_since = now(&self.window);
+            self.ink_dirty = true;
+        }
+    }
+
     /// At pen up: if the stroke just finished is a scribble over ink, it erases the strokes
     /// it covers (one undo step) instead of staying as ink, and leaves a brief trace.
     fn scratch_out(&mut self) {
@@ -366,10 +417,15 @@ impl State {
     fn frame(&mut self) {
         if self.pad.fit(&self.window) {
             self.ink_dirty = true;
+            self.pad_resized = true;
         }
         // Between strokes only, so the ink never moves under the pen.
         if self.ink_dirty && !self.sketch.is_drawing() {
-            self.pad.fit_view(&self.sketch);
+            self.pad.fit_view(
+                &self.sketch,
+                &self.answer_ink,
+                std::mem::take(&mut self.pad_resized),
+            );
         }
         // A scratch-out's trace: repainted while it fades, once more when it is gone.
         let fade = self
@@ -384,6 +440,10 @@ impl State {
             }
             None => {}
         }
+        let answer_progress = self.answer_progress();
+        if !self.answer_ink.is_empty() && answer_progress < 1.0 {
+            self.ink_dirty = true;
+        }
         if self.ink_dirty {
             self.ink_dirty = false;
             let trace = self
@@ -391,7 +451,9 @@ impl State {
                 .as_ref()
                 .zip(fade)
                 .map(|((points, _), f)| (points.as_slice(), f));
-            self.pad.draw(&self.window, &self.sketch, trace);
+            let answer = (!self.answer_ink.is_empty())
+                .then_some((self.answer_ink.as_slice(), answer_progress));
+            self.pad.draw(&self.window, &self.sketch, trace, answer);
             // For tests and tooling: how much ink the pad holds.
             let canvas = self.pad.canvas();
             let _ = canvas.set_attribute("data-strokes", &self.sketch.strokes().len().to_string());
@@ -411,6 +473,7 @@ impl State {
                         .normalise_group(&self.sketch, strokes, &mut self.image);
                     self.preview.draw(&self.image);
                     self.view.show(&reading, current, t.infer_ms);
+                    self.set_answer_ink(Some(&reading));
                     if self.frame_log.len() < FRAME_LOG_MAX {
                         self.frame_log.push(t.frame_ms);
                     }
@@ -423,8 +486,12 @@ impl State {
                     self.image = MnistImage::blank();
                     self.preview.draw(&self.image);
                     self.view.show_empty();
+                    self.set_answer_ink(None);
                 }
-                Err(message) => self.view.model_failed(&message),
+                Err(message) => {
+                    self.view.model_failed(&message);
+                    self.set_answer_ink(None);
+                }
             }
         }
     }
