@@ -100,6 +100,8 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
             .context("drawings for 12+7=")?;
         support::page::draw_strokes(c, &strokes).await?;
         js(c, "window.scrollTo(0, 0); return 0").await?;
+        // Past the answer's writing animation.
+        tokio::time::sleep(Duration::from_millis(600)).await;
         settle(c).await?;
         std::fs::write(&path, c.screenshot().await?)?;
         eprintln!("screenshot saved to {path}");
