@@ -113,13 +113,7 @@ fn flood(load: Duration) {
     let queued = health["api_capacity"]["queued"].as_u64().expect("queued") as usize;
     let clients = 4 * (running + queued);
     let index = String::from_utf8(server.get("/index.html", &[]).body).expect("utf-8 html");
-    let wasm = index
-        .split(['"', '\''])
-        .find(|s| s.ends_with("_bg.wasm"))
-        .expect("index.html names the wasm")
-        .trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_string();
+    let wasm = common::wasm_name(&index);
     let png = common::png_bytes(&image::GrayImage::from_fn(28, 28, |x, y| {
         image::Luma([if (12..16).contains(&x) && (4..24).contains(&y) {
             0

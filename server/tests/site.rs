@@ -324,13 +324,7 @@ fn embedded_site_is_served_with_its_inline_loader_allowed() {
         csp.contains("'sha256-"),
         "trunk's inline loader needs its hash in {csp}"
     );
-    let wasm = html
-        .split(['"', '\''])
-        .find(|s| s.ends_with("_bg.wasm"))
-        .expect("index.html names the wasm")
-        .trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_string();
+    let wasm = common::wasm_name(&html);
     let w = server.get(&format!("/{wasm}"), &[]);
     assert_eq!(w.status, 200);
     assert_eq!(w.header("content-type"), Some("application/wasm"));

@@ -346,6 +346,16 @@ pub fn jpeg_bytes(img: &image::GrayImage) -> Vec<u8> {
     out.into_inner()
 }
 
+/// The wasm module `index.html` loads, as a path relative to the site root.
+pub fn wasm_name(html: &str) -> String {
+    html.split(['"', '\''])
+        .find(|s| s.ends_with("_bg.wasm"))
+        .expect("index.html names the wasm")
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .to_string()
+}
+
 /// The MNIST directory of the tests (read-only, never committed).
 pub fn mnist_dir() -> PathBuf {
     std::env::var_os("MATHSKETCH_MNIST_DIR")
