@@ -264,6 +264,7 @@ mod tests {
                 bounds,
                 symbol,
                 probabilities: sure(symbol),
+                fixed: false,
             })
             .collect();
         (sketch, symbols)

@@ -147,6 +147,9 @@ pub struct Sketch {
     /// What the last [`clear`](Self::clear) or [`erase`](Self::erase) removed, until new ink
     /// is drawn: neither asks anything, so one [`undo`](Self::undo) brings it back.
     removed: Removed,
+    /// The stroke count and what `removed` held before the last stroke began, while that
+    /// stroke is the last edit: [`withdraw_stroke`](Self::withdraw_stroke) puts it back.
+    before_stroke: Option<(usize, Removed)>,
 }
 
 /// Ink taken away by the last edit, kept for one undo.
@@ -170,7 +173,7 @@ impl Sketch {
     /// ignored, but the next finite [`extend_stroke`](Self::extend_stroke) point starts the stroke.
     pub fn begin_stroke(&mut self, p: Point) {
         self.open = false;
-        self.removed = Removed::Nothing;
+        self.before_stroke = Some((self.strokes.len(), std::mem::take(&mut self.removed)));
         if !p.is_finite() {
             self.pending = true;
             return;
@@ -220,6 +223,7 @@ impl Sketch {
     pub fn undo(&mut self) -> bool {
         self.open = false;
         self.pending = false;
+        self.before_stroke = None;
         match std::mem::take(&mut self.removed) {
             Removed::All(strokes) if self.strokes.is_empty() => {
                 self.strokes = strokes;
@@ -239,6 +243,7 @@ impl Sketch {
 
     /// Removes everything (one [`undo`](Self::undo) brings it back until new ink is drawn).
     pub fn clear(&mut self) {
+        self.before_stroke = None;
         if !self.strokes.is_empty() {
             self.removed = Removed::All(std::mem::take(&mut self.strokes));
         }
@@ -250,6 +255,7 @@ impl Sketch {
     /// the strokes at `covered` (indices among the others), as one step that one
     /// [`undo`](Self::undo) takes back, scribble excepted. Indices out of range are ignored.
     pub fn erase(&mut self, covered: &[usize]) {
+        self.before_stroke = None;
         self.open = false;
         self.pending = false;
         self.strokes.pop();
@@ -266,6 +272,24 @@ impl Sketch {
         if !erased.is_empty() {
             self.removed = Removed::Some(erased);
         }
+    }
+
+    /// Takes back the stroke just drawn as though it had never been (a tap that asked for
+    /// something else than ink): unlike [`undo`](Self::undo), whatever the edit before it
+    /// removed stays one undo away. Only right after the stroke (no undo, clear or erase
+    /// since); returns whether a stroke was withdrawn.
+    pub fn withdraw_stroke(&mut self) -> bool {
+        let Some((count, before)) = self.before_stroke.take() else {
+            return false;
+        };
+        self.open = false;
+        self.pending = false;
+        self.removed = before;
+        // A stroke begun on an unusable point may never have started.
+        if self.strokes.len() != count + 1 {
+            return false;
+        }
+        self.strokes.pop().is_some()
     }
 
     /// True when there is no ink (no strokes; strokes are never empty).
@@ -351,6 +375,31 @@ impl Sketch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_withdrawn_stroke_leaves_the_previous_edit_undoable() {
+        let mut s = Sketch::new();
+        s.begin_stroke(Point::new(1.0, 1.0));
+        s.extend_stroke(Point::new(9.0, 9.0));
+        s.end_stroke();
+        s.clear();
+        // A tap after Clear, taken back: Undo still brings the cleared stroke back.
+        s.begin_stroke(Point::new(5.0, 5.0));
+        s.end_stroke();
+        assert!(s.withdraw_stroke());
+        assert!(s.is_empty());
+        assert!(!s.withdraw_stroke(), "only the stroke just drawn");
+        assert!(s.undo());
+        assert_eq!(s.strokes().len(), 1);
+        // Not after an undo, and not for a stroke that never started.
+        s.begin_stroke(Point::new(5.0, 5.0));
+        s.undo();
+        assert!(!s.withdraw_stroke());
+        s.begin_stroke(Point::new(f32::NAN, 0.0));
+        s.end_stroke();
+        assert!(!s.withdraw_stroke());
+        assert_eq!(s.strokes().len(), 1);
+    }
 
     #[test]
     fn duplicate_points_are_skipped() {

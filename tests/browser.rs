@@ -80,6 +80,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
     shows_all_ink_on_a_narrower_pad(c).await?;
     scratches_out_a_digit(c).await?;
     writes_the_answer_in_ink(c).await?;
+    fixes_a_misread_symbol(c).await?;
     if let Ok(path) = std::env::var("MATHSKETCH_SCREENSHOT") {
         // The README's picture: a solved sum, in a window tall enough for the pad and the
         // reading below it, or the size asked for (MATHSKETCH_SCREENSHOT_SIZE=390x844 for a
@@ -593,6 +594,164 @@ async fn shows_all_ink_on_a_narrower_pad(c: &Client) -> Result<()> {
     click(c, "#clear").await?;
     c.set_window_size(1280, 900).await?;
     settle(c).await
+}
+
+/// The `data-symbol`s of the fix menu's choices, or `None` while it is closed.
+async fn fix_choices(c: &Client) -> Result<Option<Vec<String>>> {
+    let v = js(
+        c,
+        "const m = document.getElementById('fix-menu');
+         if (m.hidden) return null;
+         return [...m.querySelectorAll('.fix-choice:not([hidden])')].map(b => b.dataset.symbol);",
+    )
+    .await?;
+    Ok(v.as_array().map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    }))
+}
+
+/// Which element has the focus: `sym <index>`, `choice <symbol>` or its tag.
+async fn focused(c: &Client) -> Result<String> {
+    let v = js(
+        c,
+        "const e = document.activeElement;
+         if (e.classList.contains('sym')) return 'sym ' + e.dataset.index;
+         if (e.classList.contains('fix-choice')) return 'choice ' + e.dataset.symbol;
+         return e.tagName;",
+    )
+    .await?;
+    Ok(v.as_str().unwrap_or("").to_owned())
+}
+
+/// Choosing another reading for a symbol fixes it: with the mouse on the typeset text (a
+/// digit becomes another digit: `#prediction` and `#answer` follow), with the keyboard
+/// (Enter opens, arrows move, Enter picks, the focus comes back), and a tap on the symbol's
+/// ink opens the same menu without adding ink; Esc closes it and leaves the pad alone.
+async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.5).min(w / 9.0);
+    let (left, top, advance) = (side * 0.3, h * 0.2, side * 0.8);
+    click(c, "#clear").await?;
+    let strokes =
+        digits::write_line("1+2=", left, top, side, advance).context("drawings for 1+2=")?;
+    support::page::draw_strokes(c, &strokes).await?;
+    let written = reading(c).await?.2;
+    let read = sum_reading(c).await?;
+    ensure!(read.0 == "1+2=" && read.1 == "3", "1+2= reads {read:?}");
+
+    // The mouse: a digit of the sum, changed to another digit it might be.
+    let mut fixed = None;
+    for index in [0usize, 2] {
+        click(c, &format!("#prediction .sym[data-index=\"{index}\"]")).await?;
+        let choices = fix_choices(c).await?.context("the menu did not open")?;
+        ensure!(choices.len() == 3, "three alternatives, not {choices:?}");
+        if let Some(digit) = choices.iter().find(|s| s.parse::<u8>().is_ok()) {
+            click(
+                c,
+                &format!("#fix-menu .fix-choice[data-symbol=\"{digit}\"]"),
+            )
+            .await?;
+            fixed = Some((index, digit.clone()));
+            break;
+        }
+        press(c, &[char::from(Key::Escape)]).await?;
+    }
+    let (index, digit) =
+        fixed.context("neither digit of 1+2= has a digit among its alternatives")?;
+    let d: u32 = digit.parse()?;
+    let (text, answer) = if index == 0 {
+        (format!("{d}+2="), (d + 2).to_string())
+    } else {
+        (format!("1+{d}="), (1 + d).to_string())
+    };
+    ensure!(
+        fix_choices(c).await?.is_none(),
+        "the menu stays open after a choice"
+    );
+    let got = sum_reading(c).await?;
+    ensure!(
+        got.0 == text && got.1 == answer,
+        "after choosing {digit} for symbol {index}: {got:?}, not ({text}, {answer})"
+    );
+    let marked = js(c, &format!("return document.querySelector('#prediction .sym[data-index=\"{index}\"]').hasAttribute('data-fixed')")).await?;
+    ensure!(marked == true, "the fixed symbol is not marked data-fixed");
+
+    // The keyboard: back to what the model read first (its top choice comes first).
+    js(
+        c,
+        &format!(
+            "document.querySelector('#prediction .sym[data-index=\"{index}\"]').focus(); return 0"
+        ),
+    )
+    .await?;
+    press(c, &[char::from(Key::Enter)]).await?;
+    let choices = fix_choices(c)
+        .await?
+        .context("Enter did not open the menu")?;
+    let first = choices.first().cloned().unwrap_or_default();
+    ensure!(
+        focused(c).await? == format!("choice {first}"),
+        "the focus is not on the first choice: {}",
+        focused(c).await?
+    );
+    press(c, &[char::from(Key::Down)]).await?;
+    ensure!(
+        focused(c).await? == format!("choice {}", choices[1]),
+        "ArrowDown did not move to the second choice"
+    );
+    press(c, &[char::from(Key::Up)]).await?;
+    press(c, &[char::from(Key::Enter)]).await?;
+    let expected: String = read
+        .0
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if i == index {
+                first.clone()
+            } else {
+                ch.to_string()
+            }
+        })
+        .collect();
+    let got = sum_reading(c).await?;
+    ensure!(
+        got.0 == expected,
+        "choosing {first} by keyboard gave {got:?}, not {expected}"
+    );
+    ensure!(
+        focused(c).await? == format!("sym {index}"),
+        "the focus did not come back to the symbol: {}",
+        focused(c).await?
+    );
+
+    // A tap on the symbol's ink: the menu, and no new stroke; Esc closes only the menu.
+    let symbol_strokes = digits::write_line(
+        &read.0[index..index + 1],
+        left + index as f64 * advance,
+        top,
+        side,
+        advance,
+    )
+    .context("drawing")?;
+    let (sx, sy) = symbol_strokes[0][symbol_strokes[0].len() / 2];
+    support::page::draw_strokes(c, &[vec![(sx, sy)]]).await?;
+    ensure!(
+        fix_choices(c).await?.is_some(),
+        "a tap on the ink at ({sx:.0}, {sy:.0}) did not open the menu"
+    );
+    ensure!(reading(c).await?.2 == written, "the tap was added as ink");
+    press(c, &[char::from(Key::Escape)]).await?;
+    ensure!(
+        fix_choices(c).await?.is_none(),
+        "Esc did not close the menu"
+    );
+    ensure!(
+        reading(c).await?.2 == written,
+        "Esc cleared the pad instead of closing the menu"
+    );
+    click(c, "#clear").await
 }
 
 async fn press(c: &Client, keys: &[char]) -> Result<()> {

@@ -336,7 +336,7 @@ fn saved_work_comes_back_on_mount() {
     app.frame();
     assert_eq!(strokes(), "2");
     let stored = storage().get_item("mathsketch.sketch").unwrap();
-    assert!(stored.is_some_and(|s| s.starts_with("mathsketch-sketch 1\n")));
+    assert!(stored.is_some_and(|s| s.starts_with("mathsketch-sketch 2\n")));
 
     let app = fixture_keeping_storage();
     app.frame();
@@ -370,4 +370,61 @@ fn saved_work_comes_back_on_mount() {
         notice.has_attribute("hidden"),
         "the notice goes once the user draws"
     );
+}
+
+/// A typeset symbol opens its alternatives; choosing one fixes it (the text changes, the
+/// choice is stored with the sketch and comes back on the next mount); a tap on the ink opens
+/// the same menu and adds no ink.
+#[wasm_bindgen_test]
+fn choosing_an_alternative_fixes_the_symbol() {
+    let app = fixture();
+    stroke(&[(140.0, 40.0), (141.0, 140.0), (142.0, 240.0)]);
+    app.frame();
+    let before = prediction();
+    assert_eq!(before.chars().count(), 1, "one symbol: {before:?}");
+    let symbol: HtmlElement = document()
+        .query_selector("#prediction .sym[data-index=\"0\"]")
+        .unwrap()
+        .expect("the symbol is a button")
+        .dyn_into()
+        .unwrap();
+    symbol.click();
+    let menu = by_id("fix-menu");
+    assert!(!menu.has_attribute("hidden"), "the menu opens");
+    let choice: HtmlElement = menu
+        .query_selector(".fix-choice:not([hidden])")
+        .unwrap()
+        .expect("an alternative")
+        .dyn_into()
+        .unwrap();
+    let chosen = choice.get_attribute("data-symbol").expect("data-symbol");
+    assert_ne!(chosen, before);
+    choice.click();
+    app.frame();
+    assert!(menu.has_attribute("hidden"), "the menu closes");
+    assert_eq!(prediction(), chosen);
+    assert!(by_id("prediction")
+        .query_selector(".sym[data-fixed]")
+        .unwrap()
+        .is_some());
+    let stored = storage().get_item("mathsketch.sketch").unwrap();
+    assert!(
+        stored.as_deref().is_some_and(|s| s.contains("\nfix 0 ")),
+        "{stored:?}"
+    );
+
+    let app = fixture_keeping_storage();
+    app.frame();
+    assert_eq!(prediction(), chosen, "the fix survives a reload");
+
+    // A tap on the ink: the menu, no new stroke; Esc closes it without clearing the pad.
+    stroke(&[(141.0, 140.0)]);
+    app.frame();
+    assert_eq!(strokes(), "1");
+    let menu = by_id("fix-menu");
+    assert!(!menu.has_attribute("hidden"), "a tap opens the menu");
+    key("Escape", false);
+    app.frame();
+    assert!(menu.has_attribute("hidden"));
+    assert_eq!(strokes(), "1", "Esc closed the menu, not the pad");
 }

@@ -7,6 +7,7 @@
 //! (precedence, brackets, unary minus) and [`value`] (exact rationals, then the answer's
 //! decimal form).
 
+pub mod fix;
 pub mod parse;
 pub mod read;
 pub mod reader;
@@ -54,6 +55,11 @@ pub fn read_symbols(symbols: Vec<Symbol>) -> Reading {
 /// Reads the classifier's outputs for each symbol, left to right.
 pub fn read(probs: &[Probabilities]) -> Reading {
     read_symbols(read::best_reading(probs))
+}
+
+/// The same, with the symbols the user fixed by hand (`fixed[i]` for symbol `i`).
+pub fn read_fixed(probs: &[Probabilities], fixed: &[Option<Symbol>]) -> Reading {
+    read_symbols(read::best_reading_fixed(probs, fixed))
 }
 
 #[cfg(test)]

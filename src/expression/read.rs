@@ -39,22 +39,35 @@ fn can_end_before_equals(last: Option<Symbol>) -> bool {
 
 /// The most probable reading of `probs` (one per symbol, left to right) under the rule above.
 pub fn best_reading(probs: &[Probabilities]) -> Vec<Symbol> {
-    let tops: Vec<Symbol> = probs.iter().map(|p| p.top_symbol().0).collect();
+    best_reading_fixed(probs, &[])
+}
+
+/// The same, with some symbols fixed by hand (`fixed[i]`, where present, is symbol `i`, as
+/// sure as can be): the rest of the line is read around them.
+pub fn best_reading_fixed(probs: &[Probabilities], fixed: &[Option<Symbol>]) -> Vec<Symbol> {
+    let tops: Vec<Symbol> = probs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| fixed.get(i).copied().flatten().unwrap_or(p.top_symbol().0))
+        .collect();
     let mut beam = vec![Partial {
         symbols: Vec::new(),
         log_p: 0.0,
         depth: 0,
         valid: true,
     }];
-    for p in probs {
-        let ranked = p.ranked();
-        let options: Vec<(Symbol, f32)> = ranked
-            .iter()
-            .take(ALTERNATIVES)
-            .enumerate()
-            .filter(|(i, (_, q))| *i == 0 || *q >= ALTERNATIVE_MIN)
-            .map(|(_, &o)| o)
-            .collect();
+    for (i, p) in probs.iter().enumerate() {
+        let options: Vec<(Symbol, f32)> = match fixed.get(i).copied().flatten() {
+            Some(symbol) => vec![(symbol, 1.0)],
+            None => p
+                .ranked()
+                .iter()
+                .take(ALTERNATIVES)
+                .enumerate()
+                .filter(|(i, (_, q))| *i == 0 || *q >= ALTERNATIVE_MIN)
+                .map(|(_, &o)| o)
+                .collect(),
+        };
         let mut next = Vec::with_capacity(beam.len() * options.len());
         for partial in &beam {
             for &(symbol, q) in &options {
@@ -152,6 +165,33 @@ mod tests {
             best_reading(&probs),
             vec![Digit(7), Digit(1), Digit(1), Equals]
         );
+    }
+
+    #[test]
+    fn a_fixed_symbol_stays_and_the_rest_is_read_around_it() {
+        use Symbol::*;
+        // "1+2=" with the first symbol fixed as 7: kept, however sure the model was.
+        let probs = [sure(Digit(1)), sure(Plus), sure(Digit(2)), sure(Equals)];
+        let fixed = [Some(Digit(7)), None, None, None];
+        assert_eq!(
+            best_reading_fixed(&probs, &fixed),
+            vec![Digit(7), Plus, Digit(2), Equals]
+        );
+        // A fixed "(" makes a later 60/40 ")"-or-1 a ")" (the bracket must close).
+        let probs = [
+            sure(Digit(1)),
+            sure(Digit(3)),
+            two(Digit(1), 0.6, CloseParen),
+            sure(Equals),
+        ];
+        let fixed = [Some(OpenParen), None, None, None];
+        assert_eq!(
+            best_reading_fixed(&probs, &fixed),
+            vec![OpenParen, Digit(3), CloseParen, Equals]
+        );
+        // Fixed even where it makes the text impossible: the parse says what is wrong.
+        let fixed = [None, Some(Equals), None, None];
+        assert_eq!(best_reading_fixed(&probs, &fixed)[1], Equals);
     }
 
     #[test]

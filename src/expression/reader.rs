@@ -4,15 +4,21 @@
 //! changed; everything else is looked up.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 use crate::classifier::{ClassifierError, Probabilities};
 use crate::mnist::{MnistImage, Normaliser};
-use crate::sketch::{Sketch, Stroke};
+use crate::sketch::Sketch;
 use crate::symbol::Symbol;
 
+use super::fix::{fingerprint, Fixes};
 use super::segment::{self, Bounds};
 use super::Reading;
+
+/// Below this probability a symbol is read "unsure": the page marks it and offers its
+/// alternatives. Most symbols the model reads are far above it (≥ 0.99).
+pub const SURE: f32 = 0.9;
+/// Alternatives offered for a symbol.
+pub const ALTERNATIVES: usize = 3;
 
 /// One symbol of the sketch as read.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +30,36 @@ pub struct SymbolReading {
     /// The symbol chosen (after context fallback) and what the classifier said.
     pub symbol: Symbol,
     pub probabilities: Probabilities,
+    /// The symbol was fixed by hand (see [`super::fix`]).
+    pub fixed: bool,
+}
+
+impl SymbolReading {
+    /// How sure the reading is: 1 for a symbol fixed by hand, else the model's probability
+    /// of the symbol chosen.
+    pub fn confidence(&self) -> f32 {
+        if self.fixed {
+            1.0
+        } else {
+            self.probabilities.of(self.symbol)
+        }
+    }
+
+    /// Read with less than [`SURE`] confidence: worth a second look.
+    pub fn unsure(&self) -> bool {
+        self.confidence() < SURE
+    }
+
+    /// What else it may be: the [`ALTERNATIVES`] most likely other symbols, most likely
+    /// first, with the model's probability of each.
+    pub fn alternatives(&self) -> Vec<(Symbol, f32)> {
+        self.probabilities
+            .ranked()
+            .into_iter()
+            .filter(|&(s, _)| s != self.symbol)
+            .take(ALTERNATIVES)
+            .collect()
+    }
 }
 
 /// What [`Reader::read`] found.
@@ -34,16 +70,6 @@ pub struct SketchReading {
     pub reading: Reading,
     /// Symbols classified afresh for this reading (the rest came from the cache).
     pub classified: usize,
-}
-
-/// A stroke's content as a hash: a changed, added or removed stroke changes its group's key.
-fn fingerprint(stroke: &Stroke) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for p in stroke.points() {
-        p.x.to_bits().hash(&mut h);
-        p.y.to_bits().hash(&mut h);
-    }
-    h.finish()
 }
 
 /// Reads sketches, keeping the classifications of unchanged symbols between calls.
@@ -64,6 +90,16 @@ impl Reader {
     pub fn read(
         &mut self,
         sketch: &Sketch,
+        classify: &mut dyn FnMut(&MnistImage) -> Result<Probabilities, ClassifierError>,
+    ) -> Result<SketchReading, ClassifierError> {
+        self.read_with_fixes(sketch, &Fixes::new(), classify)
+    }
+
+    /// The same, with the symbols fixed by hand in `fixes` read as chosen.
+    pub fn read_with_fixes(
+        &mut self,
+        sketch: &Sketch,
+        fixes: &Fixes,
         classify: &mut dyn FnMut(&MnistImage) -> Result<Probabilities, ClassifierError>,
     ) -> Result<SketchReading, ClassifierError> {
         let prints: Vec<u64> = sketch.strokes().iter().map(fingerprint).collect();
@@ -99,13 +135,18 @@ impl Reader {
             segment::segment(sketch.strokes(), &mut confidence)
         };
         let mut symbols = Vec::with_capacity(segments.len());
+        let mut fixed = Vec::with_capacity(segments.len());
         for s in segments {
             if let Some(p) = probs_of(self, &s.strokes) {
+                let key: Vec<u64> = s.strokes.iter().map(|&i| prints[i]).collect();
+                let chosen = fixes.of(&key);
+                fixed.push(chosen);
                 symbols.push(SymbolReading {
                     symbol: p.top_symbol().0,
                     probabilities: p,
                     strokes: s.strokes,
                     bounds: s.bounds,
+                    fixed: chosen.is_some(),
                 });
             }
         }
@@ -115,7 +156,7 @@ impl Reader {
         // Keep only what this reading used: the cache follows the sketch, never grows.
         self.cache = std::mem::take(&mut self.used);
         let probs: Vec<Probabilities> = symbols.iter().map(|s| s.probabilities).collect();
-        let reading = super::read(&probs);
+        let reading = super::read_fixed(&probs, &fixed);
         for (s, &chosen) in symbols.iter_mut().zip(&reading.symbols) {
             s.symbol = chosen;
         }
@@ -172,6 +213,37 @@ mod tests {
         sketch.undo();
         let r = reader.read(&sketch, &mut fake).expect("reads");
         assert_eq!((r.reading.text.as_str(), r.classified), ("11", 0));
+    }
+
+    #[test]
+    fn a_fixed_symbol_is_read_as_chosen_until_its_strokes_change() {
+        let mut sketch = Sketch::from_coordinates(&[
+            vec![[0.0, 0.0], [1.0, 100.0]],
+            vec![[100.0, 0.0], [101.0, 100.0]],
+        ])
+        .expect("strokes");
+        let mut reader = Reader::new();
+        let r = reader.read(&sketch, &mut fake).expect("reads");
+        assert_eq!(r.reading.text, "11");
+        assert!(!r.symbols[0].unsure());
+        assert_eq!(r.symbols[0].alternatives().len(), ALTERNATIVES);
+        let mut fixes = Fixes::new();
+        fixes.choose(&sketch, &r.symbols[1].strokes, Symbol::Digit(7));
+        let r = reader
+            .read_with_fixes(&sketch, &fixes, &mut fake)
+            .expect("reads");
+        assert_eq!(r.reading.text, "17");
+        assert!(r.symbols[1].fixed && !r.symbols[0].fixed);
+        assert_eq!(r.symbols[1].confidence(), 1.0);
+        assert_eq!(r.classified, 0, "a fix needs no classification");
+        // A bar added to the fixed symbol: it is a new symbol, read afresh.
+        sketch.begin_stroke(crate::Point::new(90.0, 0.0));
+        sketch.extend_stroke(crate::Point::new(115.0, 2.0));
+        sketch.end_stroke();
+        let r = reader
+            .read_with_fixes(&sketch, &fixes, &mut fake)
+            .expect("reads");
+        assert!(r.symbols.iter().all(|s| !s.fixed));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData, 
 
 use super::WebError;
 use crate::answer_ink::InkStroke;
+use crate::expression::segment::Bounds;
 use crate::mnist::MnistImage;
 use crate::sketch::{Point, Sketch};
 use crate::view::InkView;
@@ -127,13 +128,15 @@ impl Pad {
     }
 
     /// `erase_trace` is a scratch-out's scribble with its opacity (fading from 1 to 0);
-    /// `answer` the answer ink with how much of it is written so far (0..=1).
+    /// `answer` the answer ink with how much of it is written so far (0..=1); `unsure` the
+    /// boxes of symbols read unsure, underlined with dots.
     pub(super) fn draw(
         &self,
         window: &Window,
         sketch: &Sketch,
         erase_trace: Option<(&[Point], f64)>,
         answer: Option<(&[InkStroke], f64)>,
+        unsure: &[Bounds],
     ) {
         let ctx = &self.ctx;
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
@@ -170,6 +173,9 @@ impl Pad {
             ctx.set_line_width(width * 0.8);
             write_answer(ctx, strokes, progress, width * 0.8);
         }
+        if !unsure.is_empty() {
+            self.underline_unsure(window, unsure, width);
+        }
         if let Some((points, alpha)) = erase_trace {
             // Where the scratch-out erased: a thin stroke in the stylesheet's --erase colour.
             let colour = css_colour(window, &self.canvas, "--erase", "#e8590c");
@@ -180,6 +186,27 @@ impl Pad {
             trace(ctx, points, width * 0.5);
             ctx.set_global_alpha(1.0);
         }
+    }
+}
+
+impl Pad {
+    /// A dotted line under each box, a brush width below the ink, in the stylesheet's
+    /// --unsure colour: "tap me, I may be wrong".
+    fn underline_unsure(&self, window: &Window, boxes: &[Bounds], width: f64) {
+        let ctx = &self.ctx;
+        let colour = css_colour(window, &self.canvas, "--unsure", "#e67700");
+        ctx.set_stroke_style_str(&colour);
+        ctx.set_line_width(width * 0.35);
+        let dash = js_sys::Array::of2(&(width * 0.01).into(), &(width * 0.8).into());
+        let _ = ctx.set_line_dash(&dash);
+        for b in boxes {
+            let y = f64::from(b[3]) + width * 1.1;
+            ctx.begin_path();
+            ctx.move_to(f64::from(b[0]), y);
+            ctx.line_to(f64::from(b[2]).max(f64::from(b[0]) + width), y);
+            ctx.stroke();
+        }
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
     }
 }
 

@@ -3,10 +3,14 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, DomRect, Event, EventTarget, KeyboardEvent, PointerEvent};
+use web_sys::{
+    Document, DomRect, Element, Event, EventTarget, KeyboardEvent, MouseEvent, PointerEvent,
+};
 
+use super::fix_menu::Anchor;
 use super::{App, WebError};
 use crate::sketch::{Point, DEFAULT_PRESSURE};
+use crate::symbol::Symbol;
 use crate::view::InkView;
 
 /// Adds `handler` for `kind` on `target` for the page's lifetime.
@@ -44,6 +48,7 @@ pub(super) fn wire(app: &App, document: &Document) -> Result<(), WebError> {
     }
     // A long press would open the context menu on touch screens, mid-digit.
     listen(&pad, "contextmenu", |e: Event| e.prevent_default())?;
+    wire_fixing(app, document)?;
 
     for (id, action) in [("undo", Action::Undo), ("clear", Action::Clear)] {
         let button = document
@@ -56,6 +61,14 @@ pub(super) fn wire(app: &App, document: &Document) -> Result<(), WebError> {
     let window = app.state.borrow().window.clone();
     let a = app.clone();
     listen(&window, "keydown", move |e: KeyboardEvent| {
+        // Esc closes an open menu first (the focus goes back to the symbol when it was in
+        // the menu); it clears the pad only when nothing is open.
+        if e.key() == "Escape" && a.state.borrow().fix_menu.is_open() {
+            e.prevent_default();
+            let in_menu = closest(&e, "#fix-menu").is_some();
+            a.state.borrow_mut().close_fix(in_menu);
+            return;
+        }
         if let Some(action) = shortcut(&e) {
             e.prevent_default();
             a.act(action);
@@ -77,6 +90,80 @@ pub(super) fn wire(app: &App, document: &Document) -> Result<(), WebError> {
         })?;
     }
     Ok(())
+}
+
+/// Fixing a symbol: a typeset symbol (click, tap, Enter or Space) opens its alternatives; in
+/// the menu a choice fixes it and arrows move; a press anywhere else closes it (and Esc, in
+/// the shortcuts above).
+fn wire_fixing(app: &App, document: &Document) -> Result<(), WebError> {
+    let prediction = document
+        .get_element_by_id("prediction")
+        .ok_or(WebError::MissingElement("prediction"))?;
+    let a = app.clone();
+    listen(&prediction, "click", move |e: MouseEvent| {
+        let Some(button) = closest(&e, "#prediction .sym") else {
+            return;
+        };
+        let Some(index) = button
+            .get_attribute("data-index")
+            .and_then(|i| i.parse::<usize>().ok())
+        else {
+            return;
+        };
+        let rect = button.get_bounding_client_rect();
+        let anchor = Anchor {
+            left: rect.left(),
+            bottom: rect.bottom(),
+        };
+        // A click from the keyboard (Enter, Space) has no pointer position: detail 0.
+        a.state
+            .borrow_mut()
+            .open_fix_typeset(index, anchor, e.detail() == 0);
+    })?;
+
+    let menu: EventTarget = app.state.borrow().fix_menu.root().clone().into();
+    let a = app.clone();
+    listen(&menu, "click", move |e: MouseEvent| {
+        let chosen = closest(&e, ".fix-choice")
+            .and_then(|b| b.get_attribute("data-symbol"))
+            .and_then(|s| Symbol::parse(&s));
+        if let Some(symbol) = chosen {
+            // A click from the keyboard keeps the keyboard's flow (focus back on the symbol).
+            a.state.borrow_mut().choose_fix(symbol);
+            a.request_frame();
+        }
+    })?;
+    let a = app.clone();
+    listen(&menu, "keydown", move |e: KeyboardEvent| {
+        let by = match e.key().as_str() {
+            "ArrowDown" | "ArrowRight" => 1,
+            "ArrowUp" | "ArrowLeft" => -1,
+            _ => return,
+        };
+        e.prevent_default();
+        a.state.borrow().fix_menu.move_focus(by);
+    })?;
+    // A press outside the menu and the typeset symbols closes it.
+    let a = app.clone();
+    listen(document, "pointerdown", move |e: PointerEvent| {
+        if closest(&e, "#fix-menu, #prediction .sym").is_some() {
+            return;
+        }
+        if a.state.borrow().fix_menu.is_open() {
+            a.state.borrow_mut().close_fix(false);
+        }
+    })?;
+    Ok(())
+}
+
+/// The event target's closest ancestor (or itself) matching `selector`.
+fn closest(e: &Event, selector: &str) -> Option<Element> {
+    e.target()?
+        .dyn_into::<Element>()
+        .ok()?
+        .closest(selector)
+        .ok()
+        .flatten()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -121,6 +208,8 @@ impl App {
                 return;
             }
             e.prevent_default();
+            // What a tap would be on: the symbols as read before this stroke.
+            state.tap_targets = state.symbols.clone();
             let canvas = state.pad.canvas().clone();
             // Keep receiving this pointer's moves even when it leaves the pad mid-stroke.
             let _ = canvas.set_pointer_capture(e.pointer_id());
@@ -173,8 +262,10 @@ impl App {
             state.sketch.end_stroke();
             let _ = state.pad.canvas().release_pointer_capture(e.pointer_id());
             state.mark_dirty();
-            state.scratch_out();
-            state.save();
+            if !state.tap_to_fix() {
+                state.scratch_out();
+                state.save();
+            }
         }
         self.request_frame();
     }

@@ -8,6 +8,7 @@
 
 mod canvas;
 mod events;
+mod fix_menu;
 mod storage;
 mod view;
 
@@ -20,12 +21,15 @@ use web_sys::{Document, HtmlElement, Window};
 
 use crate::answer_ink::{self, InkStroke};
 use crate::classifier::{Classifier, Session};
-use crate::expression::reader::{Reader, SketchReading};
+use crate::expression::fix::{self, Fixes};
+use crate::expression::reader::{Reader, SketchReading, SymbolReading};
+use crate::expression::segment::Bounds;
 use crate::mnist::{MnistImage, Normaliser};
 use crate::scratch;
 use crate::sketch::{Point, Sketch};
 
 use canvas::{Pad, Preview};
+use fix_menu::{Anchor, FixMenu, Target};
 use view::View;
 
 /// What can stop the page from starting.
@@ -205,6 +209,19 @@ pub(crate) struct State {
     reduced_motion: bool,
     /// The pad changed size since the ink view was last fitted.
     pad_resized: bool,
+    /// Symbols fixed by hand (saved with the sketch).
+    fixes: Fixes,
+    /// The last reading's symbols: what the typeset text's buttons stand for.
+    symbols: Vec<SymbolReading>,
+    /// The symbols as they were when the open stroke began: a tap is tested against these
+    /// (the reading during the tap already counts the tap as ink).
+    tap_targets: Vec<SymbolReading>,
+    /// The alternatives of the symbol being fixed.
+    fix_menu: FixMenu,
+    /// Boxes of the symbols read unsure, marked under their ink on the pad.
+    unsure_marks: Vec<Bounds>,
+    /// The typeset symbol to focus once the text is rewritten (a fix made by keyboard).
+    focus_after: Option<usize>,
 }
 
 /// How long writing the answer in ink takes.
@@ -260,6 +277,12 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         answer_since: 0.0,
         reduced_motion,
         pad_resized: true,
+        fixes: Fixes::new(),
+        symbols: Vec::new(),
+        tap_targets: Vec::new(),
+        fix_menu: FixMenu::new(document)?,
+        unsure_marks: Vec::new(),
+        focus_after: None,
     };
     let app = App {
         state: Rc::new(RefCell::new(state)),
@@ -311,8 +334,9 @@ impl App {
     fn restore(&self) {
         let mut state = self.state.borrow_mut();
         match storage::load(&state.window) {
-            Ok(Some(sketch)) => {
-                state.sketch = sketch;
+            Ok(Some(saved)) => {
+                state.fixes = Fixes::from_stored(&saved.sketch, &saved.fixes);
+                state.sketch = saved.sketch;
                 state.mark_dirty();
             }
             Ok(None) => {}
@@ -404,10 +428,83 @@ impl State {
         }
     }
 
+    /// At pen up: a tap on a symbol's ink opens its alternatives instead of leaving a dot.
+    /// Returns whether it did (the tap is withdrawn from the sketch).
+    fn tap_to_fix(&mut self) -> bool {
+        let Some(last) = self.sketch.strokes().last() else {
+            return false;
+        };
+        let boxes: Vec<Bounds> = self.tap_targets.iter().map(|s| s.bounds).collect();
+        let view = self.pad.view();
+        let Some(index) = fix::tapped(last, &boxes, 1.0 / view.scale) else {
+            return false;
+        };
+        if !self.sketch.withdraw_stroke() {
+            return false;
+        }
+        self.mark_dirty();
+        let symbol = self.tap_targets[index].clone();
+        // Below the symbol's ink, in viewport pixels.
+        let rect = self.pad.canvas().get_bounding_client_rect();
+        let [x0, _, _, y1] = symbol.bounds;
+        let (sx, sy) = view.to_screen(x0, y1);
+        let anchor = Anchor {
+            left: rect.left() + f64::from(sx),
+            bottom: rect.top() + f64::from(sy) + 8.0,
+        };
+        self.open_fix(index, &symbol, anchor, false);
+        true
+    }
+
+    /// Opens the alternatives of symbol `index` of the text (`symbol`) below `anchor`.
+    fn open_fix(&mut self, index: usize, symbol: &SymbolReading, anchor: Anchor, keyboard: bool) {
+        let target = Target {
+            index,
+            strokes: symbol.strokes.clone(),
+            keyboard,
+        };
+        self.fix_menu
+            .open(&self.window, symbol, symbol.symbol, target, anchor);
+    }
+
+    /// Opens the alternatives of the typeset symbol `index`, below `anchor`.
+    fn open_fix_typeset(&mut self, index: usize, anchor: Anchor, keyboard: bool) {
+        if self.fix_menu.target().is_some_and(|t| t.index == index) {
+            self.close_fix(keyboard);
+            return;
+        }
+        if let Some(symbol) = self.symbols.get(index).cloned() {
+            self.open_fix(index, &symbol, anchor, keyboard);
+        }
+    }
+
+    /// The user chose `symbol` in the menu: it fixes the symbol's strokes from now on.
+    fn choose_fix(&mut self, symbol: crate::symbol::Symbol) {
+        let Some(target) = self.fix_menu.close() else {
+            return;
+        };
+        self.fixes.choose(&self.sketch, &target.strokes, symbol);
+        self.mark_dirty();
+        self.save();
+        if target.keyboard {
+            self.focus_after = Some(target.index);
+        }
+    }
+
+    /// Closes the menu without a choice (Esc, a tap elsewhere); the focus goes back to the
+    /// symbol when asked.
+    fn close_fix(&mut self, return_focus: bool) {
+        if let Some(target) = self.fix_menu.close() {
+            if return_focus {
+                self.view.focus_symbol(target.index);
+            }
+        }
+    }
+
     /// Keeps the sketch on the device (after a stroke ends, an undo or a clear). The notice
     /// about a drawing that could not be restored has been read by then: it goes.
     fn save(&self) {
-        storage::save(&self.window, &self.sketch);
+        storage::save(&self.window, &self.sketch, &self.fixes);
         if let Some(notice) = &self.saved_notice {
             let _ = notice.set_attribute("hidden", "");
         }
@@ -453,7 +550,13 @@ impl State {
                 .map(|((points, _), f)| (points.as_slice(), f));
             let answer = (!self.answer_ink.is_empty())
                 .then_some((self.answer_ink.as_slice(), answer_progress));
-            self.pad.draw(&self.window, &self.sketch, trace, answer);
+            self.pad.draw(
+                &self.window,
+                &self.sketch,
+                trace,
+                answer,
+                &self.unsure_marks,
+            );
             // For tests and tooling: how much ink the pad holds.
             let canvas = self.pad.canvas();
             let _ = canvas.set_attribute("data-strokes", &self.sketch.strokes().len().to_string());
@@ -473,7 +576,12 @@ impl State {
                         .normalise_group(&self.sketch, strokes, &mut self.image);
                     self.preview.draw(&self.image);
                     self.view.show(&reading, current, t.infer_ms);
+                    if let Some(i) = self.focus_after.take() {
+                        self.view.focus_symbol(i);
+                    }
                     self.set_answer_ink(Some(&reading));
+                    self.set_unsure_marks(&reading, current);
+                    self.symbols = reading.symbols.clone();
                     if self.frame_log.len() < FRAME_LOG_MAX {
                         self.frame_log.push(t.frame_ms);
                     }
@@ -487,12 +595,41 @@ impl State {
                     self.preview.draw(&self.image);
                     self.view.show_empty();
                     self.set_answer_ink(None);
+                    self.clear_reading();
                 }
                 Err(message) => {
                     self.view.model_failed(&message);
                     self.set_answer_ink(None);
+                    self.clear_reading();
                 }
             }
+        }
+    }
+
+    /// Marks the symbols read unsure on the pad, but not the one being written (it is unsure
+    /// until it is finished, and a mark flickering under the pen helps nobody).
+    fn set_unsure_marks(&mut self, reading: &SketchReading, current: usize) {
+        let drawing = self.sketch.is_drawing();
+        let marks: Vec<Bounds> = reading
+            .symbols
+            .iter()
+            .enumerate()
+            .filter(|&(i, s)| s.unsure() && !(drawing && i == current))
+            .map(|(_, s)| s.bounds)
+            .collect();
+        if marks != self.unsure_marks {
+            self.unsure_marks = marks;
+            self.ink_dirty = true;
+        }
+    }
+
+    /// Nothing is read: no symbols to fix, nothing marked.
+    fn clear_reading(&mut self) {
+        self.symbols.clear();
+        self.fix_menu.close();
+        if !self.unsure_marks.is_empty() {
+            self.unsure_marks.clear();
+            self.ink_dirty = true;
         }
     }
 
@@ -526,7 +663,7 @@ impl State {
         };
         let reading = self
             .reader
-            .read(&self.sketch, &mut classify)
+            .read_with_fixes(&self.sketch, &self.fixes, &mut classify)
             .map_err(|e| format!("The model failed on this drawing ({e})."))?;
         let timing = Timing {
             infer_ms,

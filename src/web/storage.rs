@@ -1,10 +1,11 @@
-//! The sketch kept in the device's `localStorage` (the text format is the core's
-//! [`crate::saved`]), so a reload, a killed tab or a day offline loses nothing. Saved at most
-//! once per stroke end, undo or clear; restored once when the page starts.
+//! The sketch and its fixes kept in the device's `localStorage` (the text format is the
+//! core's [`crate::saved`]), so a reload, a killed tab or a day offline loses nothing. Saved
+//! at most once per stroke end, undo, clear or fix; restored once when the page starts.
 
 use web_sys::{Storage, Window};
 
-use crate::saved;
+use crate::expression::fix::Fixes;
+use crate::saved::{self, Saved};
 use crate::sketch::Sketch;
 
 /// The storage key; the format's version is inside the value.
@@ -17,7 +18,7 @@ fn storage(window: &Window) -> Option<Storage> {
 /// The stored sketch: `Ok(None)` when nothing is stored (or the browser has no storage for
 /// this page), `Err(message)` when a stored value is unusable; it has been removed then, so
 /// the next start is clean.
-pub(super) fn load(window: &Window) -> Result<Option<Sketch>, String> {
+pub(super) fn load(window: &Window) -> Result<Option<Saved>, String> {
     let Some(store) = storage(window) else {
         return Ok(None);
     };
@@ -30,14 +31,17 @@ pub(super) fn load(window: &Window) -> Result<Option<Sketch>, String> {
     })
 }
 
-/// Stores `sketch` (an empty one removes the entry). Returns false when the browser refused
-/// (storage full or disabled): drawing goes on, the page just cannot keep it.
-pub(super) fn save(window: &Window, sketch: &Sketch) -> bool {
+/// Stores `sketch` with its `fixes` (an empty sketch removes the entry). Returns false when
+/// the browser refused (storage full or disabled): drawing goes on, the page just cannot
+/// keep it.
+pub(super) fn save(window: &Window, sketch: &Sketch, fixes: &Fixes) -> bool {
     let Some(store) = storage(window) else {
         return false;
     };
     if sketch.is_empty() {
         return store.remove_item(KEY).is_ok();
     }
-    store.set_item(KEY, &saved::encode(sketch)).is_ok()
+    store
+        .set_item(KEY, &saved::encode(sketch, &fixes.in_sketch(sketch)))
+        .is_ok()
 }

@@ -1,5 +1,5 @@
-//! Numbers out: the symbol read, its confidence, the bars (0-9 and the operators), timings
-//! and messages.
+//! Numbers out: the text read (one button per symbol, to fix it), its confidence, the bars
+//! (0-9 and the operators), timings and messages.
 //! Writes only what changed where a screen reader would notice (the live region).
 
 use wasm_bindgen::JsCast;
@@ -18,13 +18,15 @@ struct Bar {
 }
 
 pub(crate) struct View {
+    document: Document,
     prediction: Element,
     answer: Element,
     confidence: Element,
     timing: Element,
     status: Element,
     bars: Vec<Bar>,
-    /// The text the live region shows, so it is only rewritten (and announced) on change.
+    /// The text the live region shows with each symbol's marks, so it is only rewritten (and
+    /// announced) on change.
     shown: Option<String>,
 }
 
@@ -52,6 +54,7 @@ impl View {
             bars.push(Bar { item, pct });
         }
         let view = Self {
+            document: document.clone(),
             prediction: by_id(document, "prediction")?,
             answer: by_id(document, "answer")?,
             confidence: by_id(document, "confidence")?,
@@ -66,20 +69,29 @@ impl View {
     /// Shows what the pad reads: the whole text, the answer or why there is none, and for
     /// the symbol being written (`current`) its confidence and bars.
     pub(super) fn show(&mut self, reading: &SketchReading, current: usize, infer_ms: f64) {
-        let text = &reading.reading.text;
-        if self.shown.as_deref() != Some(text.as_str()) {
-            self.prediction.set_text_content(Some(text));
+        let marks: String = reading
+            .symbols
+            .iter()
+            .map(|s| match (s.fixed, s.unsure()) {
+                (true, _) => 'f',
+                (false, true) => 'u',
+                (false, false) => '.',
+            })
+            .collect();
+        let shown = format!("{}|{marks}", reading.reading.text);
+        if self.shown.as_deref() != Some(shown.as_str()) {
+            self.typeset(reading);
             let _ = self
                 .prediction
                 .set_attribute("data-length", &reading.symbols.len().to_string());
-            self.shown = Some(text.clone());
+            self.shown = Some(shown);
         }
         let Some(symbol) = reading.symbols.get(current) else {
             self.show_empty();
             return;
         };
         let probs = &symbol.probabilities;
-        let p = probs.of(symbol.symbol);
+        let p = symbol.confidence();
         // The contract: data-confidence only for a lone symbol (a digit on its own).
         if reading.symbols.len() == 1 {
             let _ = self
@@ -88,11 +100,12 @@ impl View {
         } else {
             let _ = self.prediction.remove_attribute("data-confidence");
         }
-        self.confidence.set_text_content(Some(&format!(
-            "{} {:.0}% sure",
-            symbol.symbol,
-            p * 100.0
-        )));
+        let confidence = if symbol.fixed {
+            format!("{}, as you chose", symbol.symbol)
+        } else {
+            format!("{} {:.0}% sure", symbol.symbol, p * 100.0)
+        };
+        self.confidence.set_text_content(Some(&confidence));
         for (class, (bar, &q)) in self.bars.iter().zip(probs.as_array().iter()).enumerate() {
             bar.set(q, class == symbol.symbol.index());
         }
@@ -109,6 +122,67 @@ impl View {
         };
         self.timing
             .set_text_content(Some(&format!("read in {took} · on this device")));
+    }
+
+    /// The text as one button per symbol: its `textContent` is exactly the text read (the
+    /// DOM contract), and choosing a symbol opens its alternatives (see `fix_menu`). Unsure
+    /// symbols carry `data-unsure` (a dotted underline), fixed ones `data-fixed`. A symbol
+    /// button that had the focus keeps it across the rewrite.
+    fn typeset(&self, reading: &SketchReading) {
+        let focused = self
+            .document
+            .active_element()
+            .filter(|e| e.class_list().contains("sym"))
+            .and_then(|e| e.get_attribute("data-index"));
+        self.prediction.set_text_content(None);
+        for (i, (s, symbol)) in reading
+            .symbols
+            .iter()
+            .zip(&reading.reading.symbols)
+            .enumerate()
+        {
+            let Ok(button) = self.document.create_element("button") else {
+                continue;
+            };
+            let _ = button.set_attribute("type", "button");
+            let _ = button.set_attribute("class", "sym");
+            let _ = button.set_attribute("data-index", &i.to_string());
+            let sure = (s.confidence() * 100.0).round();
+            let title = if s.fixed {
+                format!("{symbol}, as you chose: choose to change it")
+            } else if s.unsure() {
+                let _ = button.set_attribute("data-unsure", "");
+                format!("{symbol}, only {sure:.0}% sure: choose to fix it")
+            } else {
+                format!("{symbol}, {sure:.0}% sure: choose to change it")
+            };
+            if s.fixed {
+                let _ = button.set_attribute("data-fixed", "");
+            }
+            let _ = button.set_attribute("title", &title);
+            let _ = button.set_attribute("aria-haspopup", "menu");
+            button.set_text_content(Some(symbol.as_str()));
+            let _ = self.prediction.append_child(&button);
+            if focused.as_deref() == Some(i.to_string().as_str()) {
+                if let Ok(b) = button.dyn_into::<HtmlElement>() {
+                    let _ = b.focus();
+                }
+            }
+        }
+    }
+
+    /// Moves the focus to the typeset symbol `index` (after a fix made with the keyboard).
+    pub(super) fn focus_symbol(&self, index: usize) {
+        let selector = format!("#prediction .sym[data-index=\"{index}\"]");
+        if let Some(b) = self
+            .document
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        {
+            let _ = b.focus();
+        }
     }
 
     fn show_answer(&self, value: Option<&str>, error: Option<&str>) {
