@@ -3,7 +3,11 @@
 //! - live frames while writing (each frame segments the strokes, classifies only the symbol
 //!   whose strokes changed, parses and evaluates), read from the page's frame log;
 //! - a full re-read of the finished sum (every symbol classified again), `benchFrames`;
-//! - a single digit's full read on the same page, as the baseline for the ratios.
+//! - a single digit's full read on the same page, as the baseline for the ratios;
+//! - every frame while the answer is written in ink after the `=` (the whole frame: the read
+//!   that found the answer, then each repaint), from the page's animation log, beside the
+//!   intervals between animation frames then and on an idle page (the baseline): the goal is
+//!   no frame over 16 ms.
 //!
 //! Prints median and p95 of each. `cargo bench --bench sums` (after `scripts/build`) measures;
 //! `cargo test --benches` (CI) only checks that it runs, with a few runs and no thresholds.
@@ -97,13 +101,66 @@ fn main() -> Result<()> {
         percentile(&page.full, 0.5) / percentile(&page.digit, 0.5),
         percentile(&page.live, 0.5) / percentile(&page.digit, 0.5)
     );
+    let max = |v: &[f64]| v.iter().copied().fold(f64::NAN, f64::max);
+    println!();
+    println!("writing the answer in ink (Chromium), ms");
+    println!("| what | frames | median | p95 | max |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, v) in [
+        ("our frame while the answer is written", &page.animation),
+        (
+            "interval between frames, answer written",
+            &page.animation_gaps,
+        ),
+        (
+            "interval between frames, idle page (baseline)",
+            &page.idle_gaps,
+        ),
+    ] {
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} |",
+            v.len(),
+            percentile(v, 0.5),
+            percentile(v, 0.95),
+            max(v)
+        );
+    }
+    println!(
+        "frames over 16 ms while the answer is written: {} of {}; interval p95 written / idle = {:.2}x",
+        page.animation.iter().filter(|&&ms| ms > 16.0).count(),
+        page.animation.len(),
+        percentile(&page.animation_gaps, 0.95) / percentile(&page.idle_gaps, 0.95)
+    );
     Ok(())
+}
+
+/// Intervals in ms between the animation frames of the next `ms` ms, as the page sees them.
+async fn frame_gaps(c: &Client, ms: u32) -> Result<Vec<f64>> {
+    let v = c
+        .execute_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 const gaps = []; let last = null; const end = performance.now() + {ms};
+                 function tick(t) {{
+                   if (last !== null) gaps.push(t - last);
+                   last = t;
+                   if (t < end) requestAnimationFrame(tick); else done(gaps);
+                 }}
+                 requestAnimationFrame(tick);"
+            ),
+            vec![],
+        )
+        .await?;
+    numbers(&v)
 }
 
 struct Timings {
     live: Vec<f64>,
     full: Vec<f64>,
     digit: Vec<f64>,
+    animation: Vec<f64>,
+    animation_gaps: Vec<f64>,
+    idle_gaps: Vec<f64>,
 }
 
 async fn in_page(c: &Client, url: &str, runs: usize) -> Result<Timings> {
@@ -143,7 +200,36 @@ async fn in_page(c: &Client, url: &str, runs: usize) -> Result<Timings> {
     );
     let full = numbers(&js(c, &bench(runs)).await?)?;
     ensure!(!live.is_empty(), "no live frames were logged");
-    Ok(Timings { live, full, digit })
+
+    // The answer written in ink: the sum again without its last bar, then the bar, and the
+    // frames from there to the end of the animation (350 ms; 600 ms covers it). Repeated
+    // `rounds` times, each from a fresh animation.
+    let rounds = if runs >= 100 { 10 } else { 1 };
+    let idle_gaps = frame_gaps(c, 600 * rounds as u32).await?;
+    let (mut animation, mut animation_gaps) = (Vec::new(), Vec::new());
+    let take = "if (!window.wasmBindings.takeAnimationLog) return 'no takeAnimationLog export';
+                return Array.from(window.wasmBindings.takeAnimationLog())";
+    for _ in 0..rounds {
+        js(c, "document.getElementById('undo').click()").await?;
+        settle(c).await?;
+        numbers(&js(c, take).await?)?;
+        let last = strokes.last().context("no strokes")?;
+        draw_strokes(c, std::slice::from_ref(last)).await?;
+        animation_gaps.extend(frame_gaps(c, 600).await?);
+        animation.extend(numbers(&js(c, take).await?)?);
+    }
+    ensure!(
+        !animation.is_empty(),
+        "no frame wrote the answer: is it shown in ink?"
+    );
+    Ok(Timings {
+        live,
+        full,
+        digit,
+        animation,
+        animation_gaps,
+        idle_gaps,
+    })
 }
 
 struct Native {

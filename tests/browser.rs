@@ -108,6 +108,10 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
         eprintln!("screenshot saved to {path}");
     }
 
+    if let Ok(dir) = std::env::var("MATHSKETCH_STEPS") {
+        illustrate(c, &PathBuf::from(dir)).await?;
+    }
+
     let errors = js(
         c,
         "return window.mathsketchErrors || ['no error hook installed']",
@@ -591,6 +595,76 @@ async fn shows_all_ink_on_a_narrower_pad(c: &Client) -> Result<()> {
         inked.as_f64().is_some_and(|a| a > 0.0),
         "no ink under the pen at ({mx}, {my}): alpha {inked}"
     );
+    click(c, "#clear").await?;
+    c.set_window_size(1280, 900).await?;
+    settle(c).await
+}
+
+/// The README's steps, as screenshots on a phone-sized window in `dir`: a sum written and
+/// answered, a digit scratched out and rewritten, a symbol tapped and fixed.
+async fn illustrate(c: &Client, dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let shoot = |name: &'static str| async move {
+        js(c, "window.scrollTo(0, 0); return 0").await?;
+        settle(c).await?;
+        let path = dir.join(name);
+        std::fs::write(&path, c.screenshot().await?)?;
+        eprintln!("step saved to {}", path.display());
+        anyhow::Ok(())
+    };
+    c.set_window_size(390, 844).await?;
+    settle(c).await?;
+    click(c, "#clear").await?;
+    let (_, _, w, h) = support::page::pad_box(c).await?;
+    let side = (h * 0.45).min(w / 7.5);
+    let (left, top, advance) = (side * 0.4, h * 0.25, side * 0.95);
+    let line = |text: &str, from: usize| {
+        digits::write_line(text, left + from as f64 * advance, top, side, advance)
+            .context("drawings")
+    };
+    support::page::draw_strokes(c, &line("12+7=", 0)?).await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shoot("1-write.png").await?;
+
+    // A zig-zag over the 7, then a 5 in its place.
+    let (x0, x1) = (left + 3.0 * advance, left + 3.0 * advance + side);
+    let zigzag: Vec<(f64, f64)> = (0..=6)
+        .flat_map(|leg| {
+            let y = top + side * (0.05 + 0.9 * leg as f64 / 6.0);
+            let (a, b) = if leg % 2 == 0 { (x0, x1) } else { (x1, x0) };
+            (0..8).map(move |k| {
+                (
+                    a + (b - a) * k as f64 / 8.0,
+                    y + side * 0.15 * k as f64 / 8.0,
+                )
+            })
+        })
+        .collect();
+    support::page::draw_strokes(c, &[zigzag]).await?;
+    shoot("2-scratch.png").await?;
+    support::page::draw_strokes(c, &line("5", 3)?).await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shoot("3-rewrite.png").await?;
+
+    // A tap on the 1's ink, then a digit among its alternatives.
+    let one = line("1", 0)?;
+    let (sx, sy) = one[0][one[0].len() / 2];
+    support::page::draw_strokes(c, &[vec![(sx, sy)]]).await?;
+    shoot("4-tap.png").await?;
+    let choices = fix_choices(c)
+        .await?
+        .context("the tap did not open the menu")?;
+    let digit = choices
+        .iter()
+        .find(|s| s.parse::<u8>().is_ok())
+        .context("no digit among the 1's alternatives")?;
+    click(
+        c,
+        &format!("#fix-menu .fix-choice[data-symbol=\"{digit}\"]"),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    shoot("5-fixed.png").await?;
     click(c, "#clear").await?;
     c.set_window_size(1280, 900).await?;
     settle(c).await

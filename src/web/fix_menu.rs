@@ -91,15 +91,22 @@ impl FixMenu {
         self.title
             .set_text_content(Some(&format!("Read as {shown} ({sure}). Did you mean:")));
         let alternatives = symbol.alternatives();
+        // "0%" would read as "impossible"; the model only says "unlikely".
+        let percent = |p: f32| {
+            if p < 0.005 {
+                "<1%".to_owned()
+            } else {
+                format!("{:.0}%", p * 100.0)
+            }
+        };
         for (i, button) in self.choices.iter().enumerate() {
             match alternatives.get(i) {
                 Some(&(alt, p)) => {
                     let _ = button.set_attribute("data-symbol", alt.as_str());
-                    let _ =
-                        button.set_attribute("aria-label", &format!("{alt} ({:.0}%)", p * 100.0));
+                    let _ = button.set_attribute("aria-label", &format!("{alt} ({})", percent(p)));
                     button.set_text_content(Some(alt.as_str()));
                     if let Ok(pct) = self.document.create_element("small") {
-                        pct.set_text_content(Some(&format!("{:.0}%", p * 100.0)));
+                        pct.set_text_content(Some(&percent(p)));
                         let _ = button.append_child(&pct);
                     }
                     button.set_hidden(false);

@@ -108,6 +108,15 @@ pub fn take_frame_log() -> Result<Vec<f64>, JsValue> {
     with_state(|state| Ok(std::mem::take(&mut state.frame_log)))
 }
 
+/// The cost in ms of every frame since the last call during which the answer ink was being
+/// written (the whole frame: reading if due, and the repaint), and clears the log: the
+/// benchmark's check that the animation never takes a frame's budget. Exported to JS as
+/// `takeAnimationLog`.
+#[wasm_bindgen(js_name = takeAnimationLog)]
+pub fn take_animation_log() -> Result<Vec<f64>, JsValue> {
+    with_state(|state| Ok(std::mem::take(&mut state.animation_log)))
+}
+
 /// Per-run cost in ms of inference alone on [`MnistImage::benchmark_input`], repeated `runs`
 /// times: the figure the benchmark compares with other runtimes fed the same input.
 /// Exported to JS as `benchInfer`.
@@ -197,6 +206,8 @@ pub(crate) struct State {
     frame_pending: bool,
     /// ms of each reading frame since `takeFrameLog` last took them (bounded).
     frame_log: Vec<f64>,
+    /// ms of each frame that wrote answer ink since `takeAnimationLog` (bounded).
+    animation_log: Vec<f64>,
     /// Says the stored drawing could not be restored; hidden again once the user draws.
     saved_notice: Option<web_sys::Element>,
     /// The last scratch-out's scribble and when it erased (ms), shown as a fading trace.
@@ -271,6 +282,7 @@ pub fn mount(document: &Document) -> Result<App, WebError> {
         predict_dirty: true,
         frame_pending: false,
         frame_log: Vec::new(),
+        animation_log: Vec::new(),
         saved_notice: document.get_element_by_id("saved-notice"),
         erase_trace: None,
         answer_ink: Vec::new(),
@@ -320,7 +332,13 @@ impl App {
         let fading = {
             let mut state = self.state.borrow_mut();
             state.frame_pending = false;
+            let t0 = now(&state.window);
+            let writing = state.writing_answer();
             state.frame();
+            if (writing || state.writing_answer()) && state.animation_log.len() < FRAME_LOG_MAX {
+                let ms = now(&state.window) - t0;
+                state.animation_log.push(ms);
+            }
             // A reading that changed the answer ink repaints it next frame.
             state.animating() || state.ink_dirty
         };
@@ -395,7 +413,12 @@ impl State {
 
     /// Whether the pad still changes by itself (a fading trace, the answer being written).
     fn animating(&self) -> bool {
-        self.erase_trace.is_some() || (!self.answer_ink.is_empty() && self.answer_progress() < 1.0)
+        self.erase_trace.is_some() || self.writing_answer()
+    }
+
+    /// Whether the answer ink is being written.
+    fn writing_answer(&self) -> bool {
+        !self.answer_ink.is_empty() && self.answer_progress() < 1.0
     }
 
     /// Sets the answer ink for `reading` (none unless its sum is valid); a changed answer is
