@@ -478,6 +478,23 @@ async fn writes_the_answer_in_ink(c: &Client) -> Result<()> {
 
 /// A quick zig-zag over the `2` of `12` erases it (the stroke count drops, the reading is
 /// `1`), leaves no ink of its own once its trace fades, and one Undo brings the `2` back.
+/// A scribble across `x0..x1` over a symbol of height `side` starting at `top`: seven legs
+/// drifting down it, each slanting a little, as a hand scratches something out.
+fn zigzag(x0: f64, x1: f64, top: f64, side: f64) -> Vec<(f64, f64)> {
+    (0..=6)
+        .flat_map(|leg| {
+            let y = top + side * (0.05 + 0.9 * leg as f64 / 6.0);
+            let (a, b) = if leg % 2 == 0 { (x0, x1) } else { (x1, x0) };
+            (0..8).map(move |k| {
+                (
+                    a + (b - a) * k as f64 / 8.0,
+                    y + side * 0.15 * k as f64 / 8.0,
+                )
+            })
+        })
+        .collect()
+}
+
 async fn scratches_out_a_digit(c: &Client) -> Result<()> {
     let (_, _, w, h) = support::page::pad_box(c).await?;
     let side = (h * 0.5).min(w / 6.0);
@@ -493,19 +510,7 @@ async fn scratches_out_a_digit(c: &Client) -> Result<()> {
         left + side * 1.3 - side * 0.05,
         left + side * 2.3 + side * 0.05,
     );
-    let zigzag: Vec<(f64, f64)> = (0..=6)
-        .flat_map(|leg| {
-            let y = top + side * (0.05 + 0.9 * leg as f64 / 6.0);
-            let (a, b) = if leg % 2 == 0 { (x0, x1) } else { (x1, x0) };
-            (0..8).map(move |k| {
-                (
-                    a + (b - a) * k as f64 / 8.0,
-                    y + side * 0.15 * k as f64 / 8.0,
-                )
-            })
-        })
-        .collect();
-    support::page::draw_strokes(c, &[zigzag]).await?;
+    support::page::draw_strokes(c, &[zigzag(x0, x1, top, side)]).await?;
     tokio::time::sleep(Duration::from_millis(600)).await;
     settle(c).await?;
     let (text, _, left_over) = reading(c).await?;
@@ -628,19 +633,7 @@ async fn illustrate(c: &Client, dir: &std::path::Path) -> Result<()> {
 
     // A zig-zag over the 7, then a 5 in its place.
     let (x0, x1) = (left + 3.0 * advance, left + 3.0 * advance + side);
-    let zigzag: Vec<(f64, f64)> = (0..=6)
-        .flat_map(|leg| {
-            let y = top + side * (0.05 + 0.9 * leg as f64 / 6.0);
-            let (a, b) = if leg % 2 == 0 { (x0, x1) } else { (x1, x0) };
-            (0..8).map(move |k| {
-                (
-                    a + (b - a) * k as f64 / 8.0,
-                    y + side * 0.15 * k as f64 / 8.0,
-                )
-            })
-        })
-        .collect();
-    support::page::draw_strokes(c, &[zigzag]).await?;
+    support::page::draw_strokes(c, &[zigzag(x0, x1, top, side)]).await?;
     shoot("2-scratch.png").await?;
     support::page::draw_strokes(c, &line("5", 3)?).await?;
     tokio::time::sleep(Duration::from_millis(600)).await;

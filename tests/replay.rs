@@ -8,9 +8,13 @@
 //! -- --nocapture`. Needs `dist/` like tests/browser.rs (`MATHSKETCH_SKIP_BROWSER=1` skips).
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "support/seeded.rs"]
+mod seeded;
 mod support;
 
-use std::path::{Path, PathBuf};
+use seeded::{mnist_dir, Noise};
+
+use std::path::PathBuf;
 
 use anyhow::{ensure, Context, Result};
 use fantoccini::{Client, Locator};
@@ -29,30 +33,6 @@ const DEFAULT_DIGITS: usize = 300;
 /// The sample and the placements are fixed by this seed.
 const SEED: u64 = 0x5EED_D161;
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("MATHSKETCH_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
-}
-
-/// SplitMix64: a few lines of seeded noise, no dependency.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [lo, hi).
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[test]
 fn mnist_test_digits_written_on_the_page_are_read() -> Result<()> {
     if std::env::var("MATHSKETCH_SKIP_BROWSER").as_deref() == Ok("1") {
@@ -66,7 +46,7 @@ fn mnist_test_digits_written_on_the_page_are_read() -> Result<()> {
             .context("MATHSKETCH_REPLAY_DIGITS must be a number")?,
         Err(_) => DEFAULT_DIGITS,
     };
-    let test = mathsketch::idx::load_test(&data_dir()).context("MNIST test set")?;
+    let test = mathsketch::idx::load_test(&mnist_dir()).context("MNIST test set")?;
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,13 +79,13 @@ async fn replay(
     // A sample without repeats: a seeded shuffle of the test set's indices.
     let mut order: Vec<usize> = (0..test.len()).collect();
     for i in (1..order.len()).rev() {
-        order.swap(i, (noise.next() % (i as u64 + 1)) as usize);
+        order.swap(i, (noise.next_u64() % (i as u64 + 1)) as usize);
     }
     let (mut right, mut misses) = (0usize, Vec::new());
     let count = count.min(order.len());
     for &i in &order[..count] {
         // A digit 25-80 % of the pad's height (capped by its width), anywhere it fits.
-        let height = noise.range(0.25, 0.8) * h.min(w);
+        let height = noise.range_f64(0.25, 0.8) * h.min(w);
         let scale = height / 20.0;
         // Lone skeleton pixels are specks of scanner noise, not something a person draws.
         let paths: Vec<Vec<[f32; 2]>> = skeleton::digit_paths(&test.images[i], scale as f32, 1)
@@ -113,8 +93,8 @@ async fn replay(
             .filter(|p| p.len() > 1)
             .collect();
         let (x_off, y_off) = (
-            noise.range(0.0, (w - 28.0 * scale).max(0.0)),
-            noise.range(0.0, (h - 28.0 * scale).max(0.0)),
+            noise.range_f64(0.0, (w - 28.0 * scale).max(0.0)),
+            noise.range_f64(0.0, (h - 28.0 * scale).max(0.0)),
         );
         let strokes: Vec<Vec<(f64, f64)>> = paths
             .iter()

@@ -4,7 +4,10 @@
 //! page) is checked stroke by stroke (target ≤ 0.5 % of digits with any stroke taken for a
 //! scribble). Both rates are printed; the floors below hold them.
 
-use std::path::{Path, PathBuf};
+#[path = "support/seeded.rs"]
+mod seeded;
+
+use seeded::{mnist_dir, Noise};
 
 use mathsketch::scratch::{erased_by, is_scribble};
 use mathsketch::skeleton;
@@ -13,29 +16,6 @@ use mathsketch::sketch::{Point, Sketch};
 const SCRIBBLES: usize = 2000;
 const DETECTED_FLOOR: f64 = 0.98;
 const MISTAKEN_CEILING: f64 = 0.005;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("MATHSKETCH_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
-}
-
-/// SplitMix64: a seeded, dependency-free source of uniform numbers for the generator.
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
-    }
-
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.next()
-    }
-}
 
 /// A person's scratch-out over the box (cx ± w/2, cy ± h/2): 5 or more legs back and forth
 /// across it (sideways over a tall box, up and down over a wide one, or tilted), each leg
@@ -46,14 +26,14 @@ fn scribble(noise: &mut Noise, cx: f32, cy: f32, w: f32, h: f32) -> Vec<Point> {
     } else if h < w * 0.8 {
         false
     } else {
-        noise.next() < 0.5
+        noise.unit() < 0.5
     };
     let tilt = noise.range(-0.5, 0.5);
     let (across, along) = if sideways { (w, h) } else { (h, w) };
     // 5 to 12 legs, and more over a long box: a zig-zag's legs are longer than the step
     // between them (else it is a spring, not a scratch-out), so covering a long number
     // across its short side takes as many legs as it is long.
-    let legs = (5 + (noise.next() * 8.0) as usize).max((along / across * 1.2).ceil() as usize);
+    let legs = (5 + (noise.unit() * 8.0) as usize).max((along / across * 1.2).ceil() as usize);
     let mut out = Vec::new();
     for leg in 0..legs {
         let from = if leg % 2 == 0 { -0.5 } else { 0.5 };
@@ -107,7 +87,7 @@ fn scribbles_over_ink_erase_it() {
 
 #[test]
 fn mnist_digits_drawn_as_strokes_are_never_scratch_outs() {
-    let test = mathsketch::idx::load_test(&data_dir()).expect("MNIST test set");
+    let test = mathsketch::idx::load_test(&mnist_dir()).expect("MNIST test set");
     let mut noise = Noise(0x0D16_175C);
     let mut mistaken = Vec::new();
     for i in 0..test.len() {
@@ -116,7 +96,7 @@ fn mnist_digits_drawn_as_strokes_are_never_scratch_outs() {
         let paths = skeleton::digit_paths(&test.images[i], scale, 1);
         let hit = paths.iter().filter(|p| p.len() > 1).any(|path| {
             let step = noise.range(2.0, 6.0);
-            let samples = skeleton::pointer_samples(path, step, 0.3, 0.8, &mut || noise.next());
+            let samples = skeleton::pointer_samples(path, step, 0.3, 0.8, &mut || noise.unit());
             let points: Vec<Point> = samples.iter().map(|&[x, y]| Point::new(x, y)).collect();
             is_scribble(&points)
         });

@@ -6,8 +6,12 @@
 //!
 //! Data: `MATHSKETCH_MNIST_DIR`, default `../shared/data/mnist`.
 
+#[path = "support/seeded.rs"]
+mod seeded;
+
 use std::f32::consts::PI;
-use std::path::{Path, PathBuf};
+
+use seeded::{mnist_dir, Noise};
 
 use mathsketch::expression::reader::Reader;
 use mathsketch::mnist::MnistImage;
@@ -24,30 +28,6 @@ const LINES: usize = 400;
 /// classifier then reads more surely as two symbols.
 const MIN_SEGMENTATION: f64 = 0.90;
 const MIN_READ: f64 = 0.85;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("MATHSKETCH_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist"))
-}
-
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * ((self.next() >> 40) as f32 / (1u64 << 24) as f32)
-    }
-    fn pick(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 type Strokes = Vec<Vec<[f32; 2]>>;
 
@@ -242,7 +222,7 @@ fn text_of(symbols: &[Symbol]) -> String {
 
 #[test]
 fn generated_lines_are_split_into_their_symbols_and_read() {
-    let test = mathsketch::idx::load_test(&data_dir()).expect("MNIST test set");
+    let test = mathsketch::idx::load_test(&mnist_dir()).expect("MNIST test set");
     let mut by_digit = vec![Vec::new(); 10];
     for (i, &l) in test.labels.iter().enumerate() {
         by_digit[usize::from(l)].push(i);
