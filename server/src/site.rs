@@ -4,6 +4,19 @@
 //! Requests are answered by looking a validated path up in a map of the files that exist;
 //! nothing is ever read from disk per request, so no request path can reach a file outside
 //! the site however it is spelled.
+//!
+//! Why this is ours and not a library's (checked against their sources, December 2026):
+//! - `tower_http::services::ServeDir` (0.6) sends no ETag and answers no If-None-Match, reads
+//!   the disk on every request, follows symbolic links out of the directory, and serves a
+//!   `.br`/`.gz` twin whatever it holds. We promise a validator per representation, a
+//!   directory whose symlinks and stale twins are never served (twins are checked against
+//!   their file once, at start), and in-memory speed.
+//! - `memory-serve` (2.x) has one Cache-Control for HTML and one for every other file, where
+//!   only trunk's hashed names may be immutable (sw.js, the manifest and the icons must be
+//!   revalidated, or a deploy would not reach installed apps); it compresses the site itself
+//!   at build time, not reusing the brotli-11 twins scripts/build already made; and it cannot
+//!   load a `--dist` directory at run time.
+//! The security headers and the request timeout are tower-http layers (see main.rs).
 
 use std::collections::HashMap;
 use std::fs;
