@@ -16,6 +16,7 @@
 //!   revalidated, or a deploy would not reach installed apps); it compresses the site itself
 //!   at build time, not reusing the brotli-11 twins scripts/build already made; and it cannot
 //!   load a `--dist` directory at run time.
+//!
 //! The security headers and the request timeout are tower-http layers (see main.rs).
 
 use std::collections::HashMap;

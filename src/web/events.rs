@@ -274,6 +274,8 @@ impl App {
         {
             let mut state = self.state.borrow_mut();
             state.active_pointer = None;
+            // The symbol a menu was open for may be gone or changed after this.
+            state.close_fix(false);
             match action {
                 Action::Undo => {
                     state.sketch.undo();
