@@ -20,14 +20,14 @@ use mathsketch::{skeleton, Classifier, Sketch, Symbol};
 /// Lines generated (held-out: the seed is this test's own).
 const LINES: usize = 400;
 /// Regression floors, not the goal: the target is 98 % split right and 95 % read
-/// right; measured 92.5 % and 87.2 % with models/symbols.onnx (84.2 % and 79.8 % before the
-/// line-height, bar-along-top-or-base, broken-bar, side-by-side, shared-width, speck and
-/// touch-bias rules; on another seed, not used for tuning, 92.5 %/85.8 % against
-/// 88.0 %/81.0 %). Most misses are MNIST digits whose
+/// right; measured 95.2 % and 90.0 % with models/symbols.onnx (92.5 % and 87.2 % before the
+/// bar-near-top-or-bottom and fragment rules, tuned on seeds 1-3: 94.2 % there against
+/// 91.5 %; 84.2 % and 79.8 % before the line-height, bar-along-top-or-base, broken-bar,
+/// side-by-side, shared-width, speck and touch-bias rules). Most misses are MNIST digits whose
 /// skeleton falls apart into pieces with a gap between (ink gaps in the scans), which the
 /// classifier then reads more surely as two symbols.
-const MIN_SEGMENTATION: f64 = 0.90;
-const MIN_READ: f64 = 0.85;
+const MIN_SEGMENTATION: f64 = 0.93;
+const MIN_READ: f64 = 0.88;
 
 type Strokes = Vec<Vec<[f32; 2]>>;
 
@@ -230,7 +230,13 @@ fn generated_lines_are_split_into_their_symbols_and_read() {
     let classifier = Classifier::embedded().expect("model loads");
     let mut session = classifier.session().expect("session");
     let mut classify = |img: &MnistImage| session.predict(img);
-    let mut noise = Noise(0x00C0_FFEE);
+    // Rules are tuned on other seeds (MATHSKETCH_SEGMENT_SEED=1, 2, ...); the floors hold for
+    // this one.
+    let seed = std::env::var("MATHSKETCH_SEGMENT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x00C0_FFEE);
+    let mut noise = Noise(seed);
     let (mut split_right, mut read_right, mut symbols_right, mut symbols_total) = (0, 0, 0, 0);
     let mut misses = Vec::new();
     for k in 0..LINES {
@@ -248,11 +254,16 @@ fn generated_lines_are_split_into_their_symbols_and_read() {
                 .zip(&line.symbols)
                 .filter(|(a, b)| a.symbol == **b)
                 .count();
-        } else if misses.len() < 12 {
+        } else if misses.len() < 40 {
             let boxes: Vec<String> = read
                 .symbols
                 .iter()
-                .map(|s| format!("{:?}@{:.0}-{:.0}", s.strokes, s.bounds[0], s.bounds[2]))
+                .map(|s| {
+                    format!(
+                        "{:?}@{:.0}-{:.0}x{:.0}-{:.0}",
+                        s.strokes, s.bounds[0], s.bounds[2], s.bounds[1], s.bounds[3]
+                    )
+                })
                 .collect();
             misses.push(format!(
                 "line {k} {}: grouped {}, written {:?}",

@@ -19,7 +19,10 @@
 //! strokes, or two digits that touch), when a flat bar only touches a taller stroke at the
 //! bar's end (a minus overhanging the next digit, or a `4`'s bar), when strokes come close
 //! without touching and share some of their width (a `4` whose stem stops short of its bar),
-//! and when they share much of their width with a gap between (a digit whose ink broke).
+//! when they share much of their width with a gap between (a digit whose ink broke), when a
+//! bar lies along a digit's top or bottom without touching it (a `5`'s flag or a `7`'s top
+//! written apart, not a minus, which sits at mid-height), and when a fragment (a stroke too
+//! small for a symbol of its own, but more than a speck) is left alone next to a symbol.
 //! Strokes that come close side by side without sharing width are neighbours (digits written
 //! tightly): apart without asking.
 //!
@@ -78,6 +81,17 @@ const SHARED: f32 = 0.3;
 const SPECK: f32 = 0.12;
 /// How far (share of the line height) a speck reaches for the symbol it belongs to.
 const SPECK_REACH: f32 = 0.35;
+/// A stroke no larger than this either way (share of the line height), and not a bar, is a
+/// fragment: too small for a digit or a bracket, so likely a piece of the digit beside it
+/// whose ink broke. The classifier decides, when it is this close (share of the line height).
+const FRAGMENT: f32 = 0.45;
+const FRAGMENT_REACH: f32 = 0.3;
+/// A bar along a digit-sized stroke's top (or bottom), at most this far above (below) it
+/// (share of the line height) and over its width or at most [`BAR_SLIDE`] off its side, may
+/// be its flag or base written apart (a `5`, a `7`, a `2`): the classifier decides. A minus
+/// sits at mid-height instead.
+const BAR_GAP: f32 = 0.35;
+const BAR_SLIDE: f32 = 0.1;
 
 fn stroke_bounds(s: &Stroke) -> Bounds {
     s.points().iter().fold(
@@ -232,6 +246,26 @@ fn pieces_of_one_bar(a: Bounds, b: Bounds, height: f32) -> bool {
     is_flat(a) && is_flat(b) && same_height
 }
 
+/// Whether one stroke is a bar along the top or the bottom of the other, a digit-sized
+/// stroke, without touching it: in its top or bottom band or beyond it by at most
+/// [`BAR_GAP`], over part of its width or just off its side (by at most [`BAR_SLIDE`]).
+fn bar_near_top_or_bottom(a: Bounds, b: Bounds, height: f32) -> bool {
+    let (bar, other) = match (is_flat(a), is_flat(b)) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => return false,
+    };
+    let h = other[3] - other[1];
+    if h < TALL * height {
+        return false;
+    }
+    let overlap = bar[2].min(other[2]) - bar[0].max(other[0]);
+    let y = (bar[1] + bar[3]) / 2.0;
+    let top = y < other[1] + EDGE_BAND * h && other[1] - bar[3] <= BAR_GAP * height;
+    let bottom = y > other[3] - EDGE_BAND * h && bar[1] - other[3] <= BAR_GAP * height;
+    overlap > -BAR_SLIDE * height && (top || bottom)
+}
+
 fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Relation {
     let tall = |r: Bounds| r[3] - r[1] >= TALL * height;
     let min_w = MIN_WIDTH * height;
@@ -267,7 +301,10 @@ fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Re
         // Neighbours stand side by side; the pieces of one symbol (a digit written in
         // several strokes, with a gap) share much of their width.
         let shared = overlap > SHARED * narrower && v_overlap > 0.0;
-        return if (near && overlap > SIDE_BY_SIDE * narrower) || shared {
+        return if (near && overlap > SIDE_BY_SIDE * narrower)
+            || shared
+            || bar_near_top_or_bottom(a, b, height)
+        {
             Relation::Ambiguous
         } else {
             Relation::Apart
@@ -309,6 +346,42 @@ fn box_gap(a: Bounds, b: Bounds) -> f32 {
     let dx = (a[0] - b[2]).max(b[0] - a[2]).max(0.0);
     let dy = (a[1] - b[3]).max(b[1] - a[3]).max(0.0);
     (dx * dx + dy * dy).sqrt()
+}
+
+/// A fragment (see [`FRAGMENT`]) left alone by the rules above, one stroke on its own, and
+/// the nearest other group within reach: for the classifier to decide, as an untouching pair.
+fn fragment_pairs(
+    boxes: &[Bounds],
+    height: f32,
+    parent: &mut [usize],
+) -> Vec<(usize, usize, bool)> {
+    let size = |r: Bounds| (r[2] - r[0]).max(r[3] - r[1]);
+    let all = groups(parent);
+    let mut pairs = Vec::new();
+    for g in &all {
+        let &[k] = g.as_slice() else { continue };
+        let b = boxes[k];
+        if size(b) > FRAGMENT * height || size(b) <= SPECK * height || is_flat(b) {
+            continue;
+        }
+        let nearest = all
+            .iter()
+            .filter(|other| other.first() != g.first())
+            .filter_map(|other| {
+                let gap = other
+                    .iter()
+                    .map(|&o| box_gap(b, boxes[o]))
+                    .fold(f32::INFINITY, f32::min);
+                other.first().map(|&o| (gap, o))
+            })
+            .min_by(|x, y| x.0.total_cmp(&y.0));
+        if let Some((gap, o)) = nearest {
+            if gap <= FRAGMENT_REACH * height {
+                pairs.push((k.min(o), k.max(o), false));
+            }
+        }
+    }
+    pairs
 }
 
 /// A speck alone is no symbol: `÷`'s dots sit over its bar's middle and have joined it
@@ -364,6 +437,7 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
             }
         }
     }
+    ambiguous.extend(fragment_pairs(&boxes, height, &mut parent));
     // Ambiguous pairs: join their groups when the joined symbol reads more surely than the
     // two apart (the product of their confidences, times TOUCH_BIAS when they touch).
     for (i, j, touching) in ambiguous {
@@ -586,6 +660,60 @@ mod tests {
         let s = sketch(&[&ring, &[(62.0, 50.0), (63.0, 51.0)]]);
         assert_eq!(split(&s, &mut never), vec![vec![0, 1]]);
         let s = sketch(&[&ring, &[(200.0, 50.0)]]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_flag_written_apart_asks_the_classifier_and_a_minus_does_not() {
+        // A 5: the body, and its flag written apart, above its top and a little to the right.
+        let s = sketch(&[
+            &[
+                (5.0, 20.0),
+                (5.0, 55.0),
+                (40.0, 55.0),
+                (45.0, 85.0),
+                (5.0, 100.0),
+            ],
+            &[(38.0, 2.0), (70.0, 0.0)],
+        ]);
+        let mut five = |g: &[usize]| if g.len() == 2 { 0.95 } else { 0.5 };
+        assert_eq!(split(&s, &mut five), vec![vec![0, 1]]);
+        let mut apart = |g: &[usize]| if g.len() == 2 { 0.3 } else { 0.9 };
+        assert_eq!(split(&s, &mut apart), vec![vec![0], vec![1]]);
+        // "7−": the minus at mid-height beside the 7, apart without asking.
+        let s = sketch(&[
+            &[(0.0, 0.0), (40.0, 0.0), (10.0, 100.0)],
+            &[(50.0, 50.0), (90.0, 50.0)],
+        ]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_fragment_left_beside_a_digit_asks_the_classifier() {
+        // A 4 whose stem's lower end broke off: a short upright piece below its right side.
+        let s = sketch(&[
+            &[
+                (20.0, 0.0),
+                (0.0, 60.0),
+                (50.0, 60.0),
+                (40.0, 0.0),
+                (40.0, 70.0),
+            ],
+            &[(41.0, 78.0), (42.0, 100.0)],
+        ]);
+        let mut four = |g: &[usize]| if g.len() == 2 { 0.97 } else { 0.6 };
+        assert_eq!(split(&s, &mut four), vec![vec![0, 1]]);
+        // Far from everything, it is left alone without asking.
+        let s = sketch(&[
+            &[
+                (20.0, 0.0),
+                (0.0, 60.0),
+                (50.0, 60.0),
+                (40.0, 0.0),
+                (40.0, 100.0),
+            ],
+            &[(140.0, 78.0), (142.0, 100.0)],
+        ]);
         assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
     }
 
