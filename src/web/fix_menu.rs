@@ -37,6 +37,19 @@ pub(super) struct Anchor {
     pub bottom: f64,
 }
 
+/// Scrolls the page just enough to show `element` (a menu opened under a symbol at the
+/// bottom of the window would open out of sight): `scrollIntoView({block: "nearest"})`.
+fn scroll_into_view_if_needed(element: &HtmlElement) {
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"block".into(), &"nearest".into());
+    let _ = js_sys::Reflect::set(&options, &"inline".into(), &"nearest".into());
+    if let Ok(f) = js_sys::Reflect::get(element, &"scrollIntoView".into()) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call1(element, &options);
+        }
+    }
+}
+
 impl FixMenu {
     pub(super) fn new(document: &Document) -> Result<Self, WebError> {
         let root = document
@@ -128,6 +141,7 @@ impl FixMenu {
         let style = self.root.style();
         let _ = style.set_property("left", &format!("{:.0}px", left + scroll_x));
         let _ = style.set_property("top", &format!("{:.0}px", anchor.bottom + 6.0 + scroll_y));
+        scroll_into_view_if_needed(&self.root);
         if target.keyboard {
             let _ = self.choices[0].focus();
         }
