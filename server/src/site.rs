@@ -19,6 +19,7 @@
 //!
 //! The security headers and the request timeout are tower-http layers (see main.rs).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -270,7 +271,7 @@ impl Site {
                     .into_response()
             }
         };
-        let Some(asset) = self.assets.get(&key) else {
+        let Some(asset) = self.assets.get(&*key) else {
             return (StatusCode::NOT_FOUND, "not found\n").into_response();
         };
         let encoding = negotiate(headers, asset.brotli.is_some(), asset.gzip.is_some());
@@ -281,7 +282,8 @@ impl Site {
         }
         .unwrap_or(&asset.identity);
 
-        let mut h = HeaderMap::with_capacity(8);
+        // Room for these and the layers' security headers, so that the map never grows.
+        let mut h = HeaderMap::with_capacity(16);
         h.insert(header::ETAG, variant.etag.clone());
         h.insert(header::LAST_MODIFIED, asset.last_modified.clone());
         h.insert(header::CACHE_CONTROL, asset.cache_control.clone());
@@ -306,18 +308,25 @@ impl Site {
 /// or a proxy could read as "go up" or "another root" is refused outright (400) rather than
 /// normalised: `..` and `.` segments, encoded slashes or backslashes, backslashes, NUL and
 /// other control bytes, empty segments (`//etc`), drive letters, and over-long paths (414).
-pub fn site_path(raw: &str) -> Result<String, StatusCode> {
+pub fn site_path(raw: &str) -> Result<Cow<'_, str>, StatusCode> {
     if raw.len() > MAX_PATH_LEN {
         return Err(StatusCode::URI_TOO_LONG);
     }
     let Some(rest) = raw.strip_prefix('/') else {
         return Err(StatusCode::BAD_REQUEST);
     };
-    let lower = rest.to_ascii_lowercase();
     // Encoded separators and NUL would become path syntax after decoding.
-    if ["%2f", "%5c", "%00"].iter().any(|e| lower.contains(e)) {
+    let encoded_syntax = rest.as_bytes().windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!(
+                [w[1], w[2].to_ascii_lowercase()],
+                [b'2', b'f'] | [b'5', b'c'] | [b'0', b'0']
+            )
+    });
+    if encoded_syntax {
         return Err(StatusCode::BAD_REQUEST);
     }
+    // Borrowed unless the path has escapes: the common request allocates nothing here.
     let decoded = percent_encoding::percent_decode_str(rest)
         .decode_utf8()
         .map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -328,7 +337,7 @@ pub fn site_path(raw: &str) -> Result<String, StatusCode> {
         return Err(StatusCode::BAD_REQUEST);
     }
     if decoded.is_empty() {
-        return Ok("index.html".to_string());
+        return Ok(Cow::Borrowed("index.html"));
     }
     let (dir_part, is_dir) = match decoded.strip_suffix('/') {
         Some(d) => (d, true),
@@ -340,9 +349,9 @@ pub fn site_path(raw: &str) -> Result<String, StatusCode> {
         }
     }
     Ok(if is_dir {
-        format!("{dir_part}/index.html")
+        Cow::Owned(format!("{dir_part}/index.html"))
     } else {
-        dir_part.to_string()
+        decoded
     })
 }
 
