@@ -72,10 +72,12 @@ impl Shards {
         let listener = tokio::net::TcpListener::from_std(listener)
             .context("registering the listening socket")?;
         let count = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (inboxes, mut receivers): (Vec<_>, Vec<_>) =
+        let (inboxes, receivers): (Vec<_>, Vec<_>) =
             (0..count).map(|_| mpsc::channel(INBOX)).unzip();
+        let mut receivers = receivers.into_iter();
+        let first_rx = receivers.next().context("no shard")?;
         let mut others = Vec::with_capacity(count - 1);
-        for (index, rx) in receivers.drain(1..).enumerate().map(|(i, rx)| (i + 1, rx)) {
+        for (index, rx) in (1..).zip(receivers) {
             let inbox = Inbox { rx, local };
             let (service, stop) = (service.clone(), stop.clone());
             let runtime = runtime(api_slots)?;
@@ -90,7 +92,7 @@ impl Shards {
             others.push(done_rx);
         }
         let inbox = Inbox {
-            rx: receivers.remove(0),
+            rx: first_rx,
             local,
         };
         tokio::spawn(deal(listener, inboxes, stop.clone()));
