@@ -22,6 +22,19 @@ export MATHSKETCH_API_VENV="${MATHSKETCH_API_VENV:-$MS_CACHE/api-venv}"
 export MATHSKETCH_PYTHON="${MATHSKETCH_PYTHON:-$MATHSKETCH_VENV/bin/python}"
 export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
 
+# `cargo install` for the build tools (trunk, wasm-bindgen-cli, cargo-fuzz), which a fresh
+# machine builds once from source. Their own release profiles ask for more than a tool that
+# spends a second per build needs: trunk's fat LTO in one codegen unit made its install alone
+# take 12 min 29 s on a fresh 2-core machine (most of it the final crate). So they are built
+# without LTO, in 16 codegen units, at opt-level 1, and into one shared target dir, so their
+# common dependencies (clap, serde, syn, tokio, ...) are compiled once for all three.
+ms_cargo_install() {
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        CARGO_PROFILE_RELEASE_PANIC=unwind CARGO_TARGET_DIR="$MS_CACHE/tools-target" \
+        nice -n 10 cargo install "$@"
+}
+
 ms_log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 # Capabilities for wasm-bindgen-test-runner's Chromium (it adds headless and no-sandbox itself).
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="${WASM_BINDGEN_TEST_WEBDRIVER_JSON:-$MS_ROOT/tests/support/webdriver.json}"

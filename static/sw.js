@@ -20,12 +20,13 @@ self.addEventListener("install", (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       // The precache must be this build's bytes. A file whose name carries its content hash
-      // (trunk's `name-<16 hex>`) can only be this build's, so it may come from the HTTP
+      // (trunk's `name-<hex>`) can only be this build's, so it may come from the HTTP
       // cache, where the page has just put it: the first visit then downloads the 1.9 MB
       // wasm once, not twice. Anything else (index.html, the manifest, icons) skips the
-      // HTTP cache with "reload".
+      // HTTP cache with "reload". Trunk prints its 64-bit hash without leading zeros, so one
+      // build in 16 has 15 hex digits: 8 to 16, the server's rule too (site::is_hashed).
       const requests = PRECACHE.map((url) => {
-        const hashed = /-[0-9a-f]{16}(_bg)?\.[a-z0-9]+$/.test(url);
+        const hashed = /-[0-9a-f]{8,16}(_bg)?\.[a-z0-9]+$/.test(url);
         return new Request(new URL(url, SCOPE), { cache: hashed ? "default" : "reload" });
       });
       await cache.addAll(requests);

@@ -598,6 +598,8 @@ mod tests {
         assert!(is_hashed("mathsketch-3f2a8c1d9e0b7a6c.js"));
         assert!(is_hashed("mathsketch-3f2a8c1d9e0b7a6c_bg.wasm"));
         assert!(is_hashed("style-0123abcd4567ef89.css"));
+        // trunk prints its u64 hash with `{:x}`: a leading zero nibble leaves 15 digits.
+        assert!(is_hashed("mathsketch-82b01af349c24a2_bg.wasm"));
         assert!(!is_hashed("index.html"));
         assert!(!is_hashed("sw.js"));
         assert!(!is_hashed("manifest.webmanifest"));
