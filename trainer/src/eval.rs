@@ -89,6 +89,10 @@ impl Confusion {
 
 /// The three test sets' confusions.
 pub struct Report {
+    /// Whose digits: "MNIST test" or "MNIST validation".
+    pub digits: &'static str,
+    /// The seed of the stroke renderings and operators.
+    pub seed: u64,
     pub bitmaps: Confusion,
     pub strokes: Confusion,
     pub operators: Confusion,
@@ -108,15 +112,17 @@ impl fmt::Display for Report {
         writeln!(f, "accuracy through tract (all {CLASSES} outputs compete):")?;
         writeln!(f, "| test set | accuracy |")?;
         writeln!(f, "| --- | --- |")?;
-        writeln!(f, "| MNIST test bitmaps | {} |", percent(&self.bitmaps))?;
+        let digits = self.digits;
+        writeln!(f, "| {digits} bitmaps | {} |", percent(&self.bitmaps))?;
         writeln!(
             f,
-            "| MNIST test digits as strokes (Normaliser) | {} |",
+            "| {digits} digits as strokes (Normaliser) | {} |",
             percent(&self.strokes)
         )?;
         writeln!(
             f,
-            "| generated operators, held-out seed {TEST_SEED} | {} |",
+            "| generated operators, held-out seed {} | {} |",
+            self.seed,
             percent(&self.operators)
         )?;
         for s in OPERATORS {
@@ -127,15 +133,15 @@ impl fmt::Display for Report {
                 100.0 * self.operators.class_accuracy(s.index())
             )?;
         }
-        let digits: Vec<usize> = (0..10).collect();
+        let classes: Vec<usize> = (0..10).collect();
         let all: Vec<usize> = (0..CLASSES).collect();
         writeln!(
             f,
-            "\nMNIST test bitmaps, confusion (rows: truth, columns: read as)"
+            "\n{digits} bitmaps, confusion (rows: truth, columns: read as)"
         )?;
-        self.bitmaps.table(f, &digits, &digits)?;
-        writeln!(f, "\nMNIST test digits as strokes, confusion")?;
-        self.strokes.table(f, &digits, &digits)?;
+        self.bitmaps.table(f, &classes, &classes)?;
+        writeln!(f, "\n{digits} digits as strokes, confusion")?;
+        self.strokes.table(f, &classes, &classes)?;
         writeln!(
             f,
             "\ngenerated operators, confusion over all {CLASSES} classes"
@@ -156,24 +162,48 @@ fn confusion(classifier: &Classifier, images: &[MnistImage], labels: &[u8]) -> R
 
 /// The three test sets, as the classifier's inputs with their labels.
 pub struct TestSets {
+    pub digits: &'static str,
+    pub seed: u64,
     pub bitmaps: (Vec<MnistImage>, Vec<u8>),
     pub strokes: (Vec<MnistImage>, Vec<u8>),
     pub operators: (Vec<MnistImage>, Vec<u8>),
 }
 
 impl TestSets {
+    /// The held-out test sets: every MNIST test digit, operators from the test stream.
     pub fn new(test: &MnistSet) -> Self {
         let all: Vec<usize> = (0..test.len()).collect();
-        let strokes = sources::stroke_renderings(test, &all, TEST_SEED, Stream::Test);
-        let ops = sources::operator_samples(TEST_SEED, Stream::Test, 0, TEST_PER_OPERATOR);
+        Self::of(test, &all, TEST_SEED, Stream::Test, TEST_PER_OPERATOR)
+    }
+
+    /// A training run's validation digits (`held_out`, see `train::split`) and operators.
+    pub fn validation(train: &MnistSet, held_out: &[usize], seed: u64) -> Self {
+        let sets = Self::of(train, held_out, seed, Stream::Validation, TEST_PER_OPERATOR);
         TestSets {
+            digits: "MNIST validation",
+            ..sets
+        }
+    }
+
+    /// The digits of `set` at `indices` and operators, drawn from `stream` with `seed`:
+    /// [`Self::new`], or a training run's validation split (to choose settings by).
+    fn of(set: &MnistSet, indices: &[usize], seed: u64, stream: Stream, per_op: usize) -> Self {
+        let strokes = sources::stroke_renderings(set, indices, seed, stream);
+        let ops = sources::operator_samples(seed, stream, 0, per_op);
+        let labels: Vec<u8> = indices.iter().map(|&i| set.labels[i]).collect();
+        TestSets {
+            digits: "MNIST test",
+            seed,
             bitmaps: (
-                test.images.iter().map(MnistImage::from_u8).collect(),
-                test.labels.clone(),
+                indices
+                    .iter()
+                    .map(|&i| MnistImage::from_u8(&set.images[i]))
+                    .collect(),
+                labels.clone(),
             ),
             strokes: (
                 strokes.into_iter().map(MnistImage::from_pixels).collect(),
-                test.labels.clone(),
+                labels,
             ),
             operators: (
                 ops.iter()
@@ -188,8 +218,44 @@ impl TestSets {
 pub fn evaluate(onnx: &[u8], sets: &TestSets) -> Result<Report> {
     let classifier = classifier(onnx)?;
     Ok(Report {
+        digits: sets.digits,
+        seed: sets.seed,
         bitmaps: confusion(&classifier, &sets.bitmaps.0, &sets.bitmaps.1)?,
         strokes: confusion(&classifier, &sets.strokes.0, &sets.strokes.1)?,
         operators: confusion(&classifier, &sets.operators.0, &sets.operators.1)?,
     })
+}
+
+/// Pairs (bitmap, stroke rendering) per row of the misread sheet.
+const MISREAD_PAIRS_PER_ROW: usize = 8;
+
+/// Writes the test digits misread as strokes to `out` (see `write_grid`): each pair is the
+/// MNIST bitmap and its stroke rendering, in the order of the true class. Returns how many.
+pub fn misread_sheet(onnx: &[u8], sets: &TestSets, out: &std::path::Path) -> Result<usize> {
+    let (images, labels) = &sets.strokes;
+    let read = classifier(onnx)?.predict_batch(images)?;
+    let mut misread: Vec<usize> = (0..labels.len())
+        .filter(|&i| read[i].top().0 != usize::from(labels[i]))
+        .collect();
+    misread.sort_by_key(|&i| (labels[i], read[i].top().0));
+    let rows: Vec<Vec<[f32; PIXELS]>> = misread
+        .chunks(MISREAD_PAIRS_PER_ROW)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .flat_map(|&i| [*sets.bitmaps.0[i].pixels(), *images[i].pixels()])
+                .collect()
+        })
+        .collect();
+    sources::write_grid(&rows, 2 * MISREAD_PAIRS_PER_ROW, out)?;
+    for &i in &misread {
+        let (class, p) = read[i].top();
+        print!(
+            "{i}:{}->{}({p:.2}) ",
+            labels[i],
+            SYMBOLS[class].class_name()
+        );
+    }
+    println!();
+    Ok(misread.len())
 }

@@ -26,6 +26,13 @@ struct Cli {
     command: Command,
 }
 
+/// Which digits `trainer eval` measures.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Split {
+    Test,
+    Validation,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Train with canvas-like augmentation, export ONNX and write the model card beside it.
@@ -37,6 +44,19 @@ enum Command {
         model: PathBuf,
         #[arg(long)]
         data: PathBuf,
+        /// `test`: the MNIST test digits (the figures of the card). `validation`: the
+        /// held-out training digits of a run with `--seed` and `--validation`, which settings
+        /// are chosen by (never by the test set).
+        #[arg(long, value_enum, default_value_t = Split::Test)]
+        split: Split,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 5000)]
+        validation: usize,
+        /// Also write a contact sheet (binary PGM) of the test digits misread as strokes:
+        /// per pair, the MNIST bitmap and its stroke rendering, grouped by true class.
+        #[arg(long)]
+        misreads: Option<PathBuf>,
     },
     /// Writes a contact sheet (binary PGM) of what training sees: per row, one class; columns
     /// alternate MNIST bitmaps, the same digits as strokes, and augmented copies.
@@ -66,11 +86,29 @@ fn main() -> Result<()> {
                 100.0 * card.test_strokes_accuracy_tract
             );
         }
-        Command::Eval { model, data } => {
+        Command::Eval {
+            model,
+            data,
+            split,
+            seed,
+            validation,
+            misreads,
+        } => {
             let onnx = std::fs::read(&model)
                 .with_context(|| format!("reading the model {}", model.display()))?;
-            let test = mathsketch::idx::load_test(&data)?;
-            print!("{}", eval::evaluate(&onnx, &eval::TestSets::new(&test))?);
+            let sets = match split {
+                Split::Test => eval::TestSets::new(&mathsketch::idx::load_test(&data)?),
+                Split::Validation => {
+                    let train_set = mathsketch::idx::load_train(&data)?;
+                    let (held_out, _) = train::split(train_set.len(), seed, validation)?;
+                    eval::TestSets::validation(&train_set, &held_out, seed)
+                }
+            };
+            print!("{}", eval::evaluate(&onnx, &sets)?);
+            if let Some(out) = misreads {
+                let n = eval::misread_sheet(&onnx, &sets, &out)?;
+                println!("wrote {} ({n} misread stroke digits)", out.display());
+            }
         }
         Command::Samples { data, out, seed } => {
             let test = mathsketch::idx::load_test(&data)?;

@@ -99,20 +99,26 @@ pub const PARITY_TOLERANCE: f32 = 1e-4;
 /// Generated validation images per operator.
 const VALIDATION_PER_OPERATOR: usize = 300;
 
-/// Stage 1: the sources and the validation sets, from a fixed seeded split of MNIST's
-/// training digits (validation digits never take part in training).
-fn sources(opts: &TrainOptions, train_set: &MnistSet) -> Result<(Sources, Vec<LabelledSet>)> {
-    let mut order: Vec<usize> = (0..train_set.len()).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(opts.seed));
-    if opts.validation >= order.len() {
+/// The run's split of MNIST's `digits` training digits: (validation, training) indices, a
+/// seeded shuffle cut after `validation`. `trainer eval --split validation` uses it too.
+pub fn split(digits: usize, seed: u64, validation: usize) -> Result<(Vec<usize>, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..digits).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+    if validation >= order.len() {
         bail!(
-            "--validation {} leaves no training digits (the set has {})",
-            opts.validation,
+            "--validation {validation} leaves no training digits (the set has {})",
             order.len()
         );
     }
-    let (val_idx, train_idx) = order.split_at(opts.validation);
-    let mut train_idx = train_idx.to_vec();
+    let train = order.split_off(validation);
+    Ok((order, train))
+}
+
+/// Stage 1: the sources and the validation sets, from a fixed seeded split of MNIST's
+/// training digits (validation digits never take part in training).
+fn sources(opts: &TrainOptions, train_set: &MnistSet) -> Result<(Sources, Vec<LabelledSet>)> {
+    let (val_idx, mut train_idx) = split(train_set.len(), opts.seed, opts.validation)?;
+    let val_idx = &val_idx[..];
     if let Some(limit) = opts.limit {
         train_idx.truncate(limit);
     }

@@ -116,6 +116,52 @@ fn short_run_exports_standard_deterministic_onnx() {
         "{text}"
     );
 
+    // The same on a run's validation split (what settings are chosen by), with the sheet of
+    // the digits it misread as strokes: one bitmap and one rendering per misread digit.
+    let sheet = first_dir.join("misreads.pgm");
+    let eval = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args([
+            "eval",
+            "--split",
+            "validation",
+            "--seed",
+            "1",
+            "--validation",
+            "500",
+        ])
+        .arg("--model")
+        .arg(first_dir.join("model.onnx"))
+        .arg("--data")
+        .arg(data_dir())
+        .arg("--misreads")
+        .arg(&sheet)
+        .output()
+        .expect("running trainer eval --split validation");
+    let text = String::from_utf8_lossy(&eval.stdout);
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    assert!(
+        text.contains("MNIST validation digits as strokes") && text.contains(" / 500)"),
+        "{text}"
+    );
+    let misread: usize = text
+        .split(" misread stroke digits")
+        .next()
+        .and_then(|t| t.rsplit('(').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the count of misread digits");
+    let pgm = std::fs::read(&sheet).expect("the misread sheet");
+    assert!(pgm.starts_with(b"P5\n"), "not a binary PGM");
+    // 8 pairs of 28x28 images per row, a pixel apart; one row per 8 misread digits.
+    let header = format!("P5\n{} {}\n255\n", 16 * 29, misread.div_ceil(8) * 29);
+    assert!(
+        pgm.starts_with(header.as_bytes()),
+        "header of {misread} misreads"
+    );
+
     // The reference checker and onnxruntime, from the test-only Python venv.
     let python = std::env::var("MATHSKETCH_PYTHON").expect(
         "MATHSKETCH_PYTHON must point at a python with trainer/requirements-test.txt installed \

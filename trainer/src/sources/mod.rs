@@ -212,9 +212,7 @@ const SHEET_COLUMNS: usize = 16;
 /// A grid of 28×28 images, one row per class: for digits, pairs of (bitmap, strokes) of
 /// the same digit; for operators, generated images; every other row augmented.
 pub fn contact_sheet(set: &MnistSet, seed: u64, out: &std::path::Path) -> anyhow::Result<()> {
-    use anyhow::Context;
     use mathsketch::symbol::CLASSES;
-    let side = mathsketch::mnist::SIDE;
     let mut rows: Vec<Vec<[f32; PIXELS]>> = Vec::new();
     let mut normaliser = Normaliser::new();
     for class in 0..CLASSES {
@@ -258,10 +256,22 @@ pub fn contact_sheet(set: &MnistSet, seed: u64, out: &std::path::Path) -> anyhow
         rows.push(row);
         rows.push(augmented);
     }
-    let (width, height) = (SHEET_COLUMNS * (side + 1), rows.len() * (side + 1));
+    write_grid(&rows, SHEET_COLUMNS, out)
+}
+
+/// Writes `rows` of 28×28 images as a binary PGM grid `columns` images wide, one pixel of
+/// grey between images (a row longer than `columns` is cut).
+pub fn write_grid(
+    rows: &[Vec<[f32; PIXELS]>],
+    columns: usize,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let side = mathsketch::mnist::SIDE;
+    let (width, height) = (columns * (side + 1), rows.len() * (side + 1));
     let mut pixels = vec![40u8; width * height];
     for (r, row) in rows.iter().enumerate() {
-        for (c, img) in row.iter().enumerate() {
+        for (c, img) in row.iter().take(columns).enumerate() {
             for y in 0..side {
                 for x in 0..side {
                     let v = (img[y * side + x].clamp(0.0, 1.0) * 255.0) as u8;
