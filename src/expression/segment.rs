@@ -240,10 +240,15 @@ fn bar_at_top_or_bottom(a: Bounds, b: Bounds, height: f32) -> bool {
 
 /// Whether two flat strokes lie end to end at the same height: one bar written (or traced)
 /// in two pieces, such as a `7`'s crossbar broken where it crosses the stem. Bars of `=`
-/// lie over one another instead, and no sum has two minus signs touching end to end.
+/// lie over one another instead, and no sum has two minus signs touching end to end. The
+/// same height: their heights overlap, or nearly (a piece may slant where the other is
+/// level, so their middles differ by a little more than the gap between them).
 fn pieces_of_one_bar(a: Bounds, b: Bounds, height: f32) -> bool {
-    let same_height = ((a[1] + a[3]) - (b[1] + b[3])).abs() / 2.0 <= TOUCH * height;
-    is_flat(a) && is_flat(b) && same_height
+    let v_gap = a[1].max(b[1]) - a[3].min(b[3]);
+    let h_overlap = a[2].min(b[2]) - a[0].max(b[0]);
+    let narrower = (a[2] - a[0]).min(b[2] - b[0]);
+    let end_to_end = h_overlap <= 0.5 * narrower;
+    is_flat(a) && is_flat(b) && v_gap <= TOUCH * height && end_to_end
 }
 
 /// Whether one stroke is a bar along the top or the bottom of the other, a digit-sized
@@ -627,6 +632,19 @@ mod tests {
             &[(36.0, 51.0), (55.0, 51.0)],
         ]);
         assert_eq!(split(&s, &mut |_: &[usize]| 0.9), vec![vec![0, 1, 2]]);
+        // As traced from MNIST test #301: the left half crosses the stem slanting down, the
+        // right half starts off the stem, level. Their middles are 5 apart, more than the
+        // pieces of one bar were allowed, but their heights overlap (nearly).
+        let s = sketch(&[
+            &[(0.0, 0.0), (45.0, 0.0), (15.0, 110.0)],
+            &[(-7.0, 65.0), (37.0, 73.0)],
+            &[(41.0, 64.0), (75.0, 64.0)],
+        ]);
+        assert_eq!(split(&s, &mut |_: &[usize]| 0.9), vec![vec![0, 1, 2]]);
+        // An `=`'s bars lie over one another, not end to end: still one symbol, but by the
+        // rule for strokes over each other's middle, and never merged with a neighbour.
+        let s = sketch(&[&[(0.0, 40.0), (40.0, 40.0)], &[(2.0, 52.0), (41.0, 53.0)]]);
+        assert_eq!(split(&s, &mut |_: &[usize]| 0.9), vec![vec![0, 1]]);
     }
 
     #[test]
