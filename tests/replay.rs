@@ -227,9 +227,21 @@ async fn replay(
             .into_iter()
             .filter(|p| p.len() > 1)
             .collect();
+        // Anywhere the ink fits on the pad: a stroke that starts off the pad draws nothing,
+        // as a pen put down beside the paper. (Placing the 28-px field instead left the ink
+        // of some tall digits hanging over the pad's edge.)
+        let points = || {
+            paths
+                .iter()
+                .flatten()
+                .map(|p| [f64::from(p[0]), f64::from(p[1])])
+        };
+        let (x0, x1) = points().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
+        let (y0, y1) = points().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+        let margin = 2.0;
         let (x_off, y_off) = (
-            noise.range_f64(0.0, (w - 28.0 * scale).max(0.0)),
-            noise.range_f64(0.0, (h - 28.0 * scale).max(0.0)),
+            noise.range_f64(margin - x0, (w - margin - x1).max(margin - x0)),
+            noise.range_f64(margin - y0, (h - margin - y1).max(margin - y0)),
         );
         let strokes: Vec<Vec<(f64, f64)>> = paths
             .iter()
