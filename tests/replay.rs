@@ -30,17 +30,19 @@ use mathsketch::skeleton;
 use support::page::{connect, draw_strokes, js, pad_box, settle, wait_ready};
 use support::{dist_dir, Chromedriver, StaticServer};
 
-/// Regression floor, not the goal: the target is 98.5 %. Measured 96.7 % (290/300) with
-/// models/symbols.onnx (94.7 % before the segmentation measured a lone digit by its longest
-/// stroke and learnt bars along a digit's top or base, broken bars and specks): about half
-/// the misses are digits whose MNIST skeleton falls apart into pieces with a gap between,
-/// which the page reads as two symbols ("−7", "11"), the rest misclassified digits.
-const MIN_ACCURACY: f64 = 0.95;
+/// Regression floor, not the goal: the target is 98.5 %. Measured 98.0 % (294/300) with
+/// models/symbols.onnx, since the skeleton's ink mask keeps loops and joins faint pieces
+/// and each digit's ink is placed on the pad (96.7 % before; 94.7 % before the segmentation
+/// measured a lone digit by its longest stroke and learnt bars along a digit's top or base,
+/// broken bars and specks). The misses: digits misread (8 as 0 or 3, 9 as 4 or 3), a 1 with
+/// a stray piece beside it ("11") and a 5 whose flag floats far above it ("3−").
+const MIN_ACCURACY: f64 = 0.96;
 const DEFAULT_DIGITS: usize = 300;
 /// The sample and the placements are fixed by this seed.
 const SEED: u64 = 0x5EED_D161;
-/// Regression floor for sums read exactly (text and answer both right), not the goal (95 %).
-const MIN_SUMS_READ: f64 = 0.85;
+/// Regression floor for sums read exactly (text and answer both right), not the goal (95 %):
+/// measured 39/40 (97.5 %) with models/symbols.onnx.
+const MIN_SUMS_READ: f64 = 0.9;
 const DEFAULT_SUMS: usize = 40;
 /// The sums' seed: neither tests/segmentation.rs's nor one its rules were tuned on.
 const SUMS_SEED: u64 = 0x5EED_5053;
