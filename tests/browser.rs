@@ -112,15 +112,7 @@ async fn checks(c: &Client, url: &str) -> Result<()> {
         illustrate(c, &PathBuf::from(dir)).await?;
     }
 
-    let errors = js(
-        c,
-        "return window.mathsketchErrors || ['no error hook installed']",
-    )
-    .await?;
-    ensure!(
-        errors.as_array().is_some_and(|a| a.is_empty()),
-        "console/page errors: {errors}"
-    );
+    support::page::expect_no_page_errors(c).await?;
     Ok(())
 }
 

@@ -185,15 +185,7 @@ async fn write_sums(
     for m in &misses {
         eprintln!("  miss: {m}");
     }
-    let errors = js(
-        c,
-        "return window.mathsketchErrors || ['no error hook installed']",
-    )
-    .await?;
-    ensure!(
-        errors.as_array().is_some_and(|a| a.is_empty()),
-        "console/page errors: {errors}"
-    );
+    support::page::expect_no_page_errors(c).await?;
     ensure!(
         accuracy >= MIN_SUMS_READ,
         "{:.2}% of the sums read exactly, below {:.1}%",
@@ -280,15 +272,7 @@ async fn replay(
     for m in &misses {
         eprintln!("  miss: {m}");
     }
-    let errors = js(
-        c,
-        "return window.mathsketchErrors || ['no error hook installed']",
-    )
-    .await?;
-    ensure!(
-        errors.as_array().is_some_and(|a| a.is_empty()),
-        "console/page errors: {errors}"
-    );
+    support::page::expect_no_page_errors(c).await?;
     ensure!(
         accuracy >= MIN_ACCURACY,
         "{:.2}% read right, below {:.1}%",

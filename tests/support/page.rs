@@ -60,6 +60,20 @@ pub async fn js(c: &Client, script: &str) -> Result<Value> {
 }
 
 /// Resolves after two animation frames, so the app's pending frame has run.
+/// Fails when the page reported a console or page error (or has no error hook).
+pub async fn expect_no_page_errors(c: &Client) -> Result<()> {
+    let errors = js(
+        c,
+        "return window.mathsketchErrors || ['no error hook installed']",
+    )
+    .await?;
+    ensure!(
+        errors.as_array().is_some_and(|a| a.is_empty()),
+        "console/page errors: {errors}"
+    );
+    Ok(())
+}
+
 pub async fn settle(c: &Client) -> Result<()> {
     c.execute_async(
         "const done = arguments[arguments.length - 1];
