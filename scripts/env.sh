@@ -28,9 +28,10 @@ export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/
 # take 12 min 29 s on a fresh 2-core machine (most of it the final crate). So they are built
 # without LTO, in 16 codegen units, at opt-level 1, and into one shared target dir, so their
 # common dependencies (clap, serde, syn, tokio, ...) are compiled once for all three.
+# MS_TOOL_OPT_LEVEL=0 for a tool whose own work is too small for optimisation to show.
 ms_cargo_install() {
     CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-        CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL="${MS_TOOL_OPT_LEVEL:-1}" CARGO_PROFILE_RELEASE_DEBUG=false \
         CARGO_PROFILE_RELEASE_PANIC=unwind CARGO_TARGET_DIR="$MS_CACHE/tools-target" \
         nice -n 10 cargo install "$@"
 }

@@ -23,6 +23,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/compress.rs");
     println!("cargo:rerun-if-env-changed=MATHSKETCH_DIST");
+    // Only the HTTP server embeds the site; the library alone (fuzz/) has nothing to embed.
+    if env::var_os("CARGO_FEATURE_SERVER").is_none() {
+        return Ok(());
+    }
 
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);

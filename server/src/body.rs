@@ -5,9 +5,7 @@
 
 use std::io::Cursor;
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use http::{header, HeaderMap, StatusCode};
 use image::{ImageFormat, ImageReader, Limits};
 use mathsketch::mnist::MnistImage;
 use mathsketch::sketch::{Sketch, SketchError};
@@ -39,8 +37,13 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+/// The HTTP answer; only the server needs it (`fuzz/` builds this library without axum).
+#[cfg(feature = "server")]
+impl axum::response::IntoResponse for ApiError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::Json;
+        use http::HeaderValue;
+
         let mut res = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
