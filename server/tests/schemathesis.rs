@@ -70,5 +70,53 @@ fn schemathesis_finds_nothing_in_any_operation() {
         counts.len() == 2 && counts[0] == counts[1] && counts[0] != "0",
         "not every operation was tested: {counts:?}"
     );
-    assert!(stdout.contains("No issues found"), "no clean summary");
+    assert_clean_summary(&stdout);
+}
+
+/// The run's last line is "No issues found in …", or names only warnings, and those only the
+/// one warning this API is known to earn: "Schema validation mismatch", an operation that
+/// refused most of the schema-valid data generated for it. That is the gap `CHECKS` explains
+/// (a valid PNG with no ink, the 10,000 points over all strokes), and whether a time-bound
+/// run trips schemathesis' "mostly" threshold varies from run to run. Failures and errors
+/// always fail the test.
+fn assert_clean_summary(stdout: &str) {
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('='))
+        .expect("a summary line")
+        .trim_matches(|c: char| c == '=' || c.is_whitespace());
+    if last.starts_with("No issues found") {
+        return;
+    }
+    assert!(
+        last.contains("warning") && !last.contains("failure") && !last.contains("error"),
+        "schemathesis' summary is not clean: {last:?}"
+    );
+    let warnings: Vec<&str> = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('⚠'))
+        .collect();
+    assert!(
+        !warnings.is_empty()
+            && warnings
+                .iter()
+                .all(|w| w.contains("Schema validation mismatch")),
+        "warnings other than the known schema validation mismatch: {warnings:?}"
+    );
+}
+
+#[test]
+fn the_summary_check_lets_through_only_the_known_warning() {
+    let clean = "Test cases:\n  2286 generated, 2286 passed\n\n=== No issues found in 60.01s ===\n";
+    let mismatch = "API Operations:\n  ⚠️ Schema validation mismatch: 1 operation mostly rejected generated data\n\n=== 1 warning in 60.02s ===\n";
+    let other = "API Operations:\n  ⚠️ Missing test data: 1 operation repeatedly returned 404\n\n=== 1 warning in 60.02s ===\n";
+    let failed = "=== FAILURES ===\n  ⚠️ Schema validation mismatch: 1 operation\n\n=== 2 failures, 1 warning in 60.02s ===\n";
+    assert_clean_summary(clean);
+    assert_clean_summary(mismatch);
+    for bad in [other, failed] {
+        let caught = std::panic::catch_unwind(|| assert_clean_summary(bad));
+        assert!(caught.is_err(), "accepted: {bad}");
+    }
 }
