@@ -17,8 +17,13 @@ use crate::symbol::Symbol;
 
 use super::parse::fits_after;
 
-/// Least probability for a class to replace the most likely one.
-pub const ALTERNATIVE_MIN: f32 = 0.1;
+/// Least probability for a class to replace the most likely one. Low, because the model is
+/// sure of itself even when wrong (a `1` read as `(` at 0.98 with `1` at 0.01, in the middle
+/// of `518`), and a text that cannot be a sum is certainly wrong; not zero, so that what a
+/// person clearly wrote (`3+×4=`) stays as written and the parse says what is wrong. 0.1 until
+/// 2026-12-05: on 400 generated lines (`tests/segmentation.rs`) this reads 93.8 % right against
+/// 93.5 %, and on seeds 1-3 as well or better.
+pub const ALTERNATIVE_MIN: f32 = 0.01;
 /// Partial readings kept while reading left to right.
 const BEAM: usize = 24;
 /// Classes considered per symbol.
@@ -197,7 +202,7 @@ mod tests {
     #[test]
     fn alternatives_below_the_threshold_are_never_used() {
         use Symbol::*;
-        let probs = [two(Times, 0.95, Digit(4)), sure(Digit(2))];
+        let probs = [two(Times, 0.995, Digit(4)), sure(Digit(2))];
         assert_eq!(best_reading(&probs), vec![Times, Digit(2)]);
     }
 }

@@ -21,7 +21,9 @@
 //! without touching and share some of their width (a `4` whose stem stops short of its bar),
 //! when they share much of their width with a gap between (a digit whose ink broke), when a
 //! bar lies along a digit's top or bottom without touching it (a `5`'s flag or a `7`'s top
-//! written apart, not a minus, which sits at mid-height), and when a fragment (a stroke too
+//! written apart, not a minus, which sits at mid-height; asked only while the bar is a symbol
+//! of its own, and if it lies along the top or bottom of the other's whole symbol, not just
+//! of one of its strokes), and when a fragment (a stroke too
 //! small for a symbol of its own, but more than a speck) is left alone next to a symbol.
 //! Strokes that come close side by side without sharing width are neighbours (digits written
 //! tightly): apart without asking.
@@ -143,6 +145,10 @@ enum Relation {
     Together,
     /// Geometry says together, but both are digit-sized: the classifier decides.
     Ambiguous,
+    /// A lone bar along a digit-sized stroke's top or bottom: the classifier decides, if the
+    /// bar is still alone and lies along the top or bottom of the other's whole symbol once
+    /// the certain pairs are joined (see [`still_a_flag`]).
+    Flag,
 }
 
 /// Distance from `p` to the segment `a`-`b`.
@@ -306,11 +312,10 @@ fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Re
         // Neighbours stand side by side; the pieces of one symbol (a digit written in
         // several strokes, with a gap) share much of their width.
         let shared = overlap > SHARED * narrower && v_overlap > 0.0;
-        return if (near && overlap > SIDE_BY_SIDE * narrower)
-            || shared
-            || bar_near_top_or_bottom(a, b, height)
-        {
+        return if (near && overlap > SIDE_BY_SIDE * narrower) || shared {
             Relation::Ambiguous
+        } else if bar_near_top_or_bottom(a, b, height) {
+            Relation::Flag
         } else {
             Relation::Apart
         };
@@ -344,6 +349,29 @@ fn groups(parent: &mut [usize]) -> Vec<Vec<usize>> {
         by_root[r].push(i);
     }
     by_root.into_iter().filter(|g| !g.is_empty()).collect()
+}
+
+/// Whether the bar of a [`Relation::Flag`] pair `i`, `j` may still be the other's flag or
+/// base, now that the certain pairs are joined: the bar is a symbol of its own so far (a
+/// `5`'s flag already joined to its body is no flag of the digit after it), and it lies along
+/// the top or bottom of the other's whole group (a minus at the middle of an `8` written as
+/// two loops lies along the top of the lower loop, but not along the top of the `8`).
+fn still_a_flag(i: usize, j: usize, boxes: &[Bounds], parent: &mut [usize]) -> bool {
+    let (bar, other) = if is_flat(boxes[i]) { (i, j) } else { (j, i) };
+    let (rb, ro) = (find(parent, bar), find(parent, other));
+    let mut group = None;
+    for (k, &b) in boxes.iter().enumerate() {
+        let r = find(parent, k);
+        if r == rb && k != bar {
+            return false;
+        }
+        if r == ro {
+            group = Some(group.map_or(b, |g| union(g, b)));
+        }
+    }
+    let Some(g) = group else { return false };
+    let (h, y) = (g[3] - g[1], (boxes[bar][1] + boxes[bar][3]) / 2.0);
+    y < g[1] + EDGE_BAND * h || y > g[3] - EDGE_BAND * h
 }
 
 /// Gap between two boxes (0 when they overlap).
@@ -427,6 +455,7 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
     let n = boxes.len();
     let mut parent: Vec<usize> = (0..n).collect();
     let mut ambiguous = Vec::new();
+    let mut flags = Vec::new();
     for i in 0..n {
         for j in i + 1..n {
             let touching = touch(&strokes[i], &strokes[j], boxes[i], boxes[j], TOUCH * height);
@@ -438,8 +467,14 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
                     parent[ri.max(rj)] = ri.min(rj);
                 }
                 Relation::Ambiguous => ambiguous.push((i, j, touching)),
+                Relation::Flag => flags.push((i, j)),
                 Relation::Apart => {}
             }
+        }
+    }
+    for (i, j) in flags {
+        if still_a_flag(i, j, &boxes, &mut parent) {
+            ambiguous.push((i, j, false));
         }
     }
     ambiguous.extend(fragment_pairs(&boxes, height, &mut parent));
@@ -704,6 +739,44 @@ mod tests {
             &[(50.0, 50.0), (90.0, 50.0)],
         ]);
         assert_eq!(split(&s, &mut never), vec![vec![0], vec![1]]);
+    }
+
+    #[test]
+    fn a_minus_written_tightly_before_an_eight_in_two_loops_stays_apart() {
+        // "−8": the minus ends just short of the 8, at its middle, which is the top of the
+        // lower loop. Along the top of that stroke, but not of the 8: apart without asking.
+        let loop_at = |cy: f32, r: f32| -> Vec<(f32, f32)> {
+            (0..=16)
+                .map(|i| {
+                    let a = i as f32 * std::f32::consts::PI / 8.0;
+                    (70.0 + r * a.sin(), cy - r * a.cos())
+                })
+                .collect()
+        };
+        let minus: &[(f32, f32)] = &[(0.0, 50.0), (42.0, 51.0)];
+        let s = sketch(&[minus, &loop_at(25.0, 24.0), &loop_at(75.0, 25.0)]);
+        assert_eq!(split(&s, &mut never), vec![vec![0], vec![1, 2]]);
+    }
+
+    #[test]
+    fn a_flag_joined_to_its_digit_is_no_flag_of_the_next() {
+        // "54" written tightly: the 5's flag ends just before the top of the 4's first stroke.
+        // It belongs to the 5 already, so the 4 is not asked to take it (asked, a classifier
+        // unsure of both would have joined all four strokes).
+        let s = sketch(&[
+            &[
+                (5.0, 5.0),
+                (3.0, 50.0),
+                (40.0, 50.0),
+                (45.0, 80.0),
+                (5.0, 100.0),
+            ],
+            &[(5.0, 5.0), (64.0, 4.0)],
+            &[(78.0, 0.0), (70.0, 60.0), (125.0, 60.0)],
+            &[(110.0, 20.0), (111.0, 100.0)],
+        ]);
+        let mut four = |g: &[usize]| if g == [2, 3] { 0.99 } else { 0.6 };
+        assert_eq!(split(&s, &mut four), vec![vec![0, 1], vec![2, 3]]);
     }
 
     #[test]
