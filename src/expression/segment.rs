@@ -355,23 +355,38 @@ fn groups(parent: &mut [usize]) -> Vec<Vec<usize>> {
 /// base, now that the certain pairs are joined: the bar is a symbol of its own so far (a
 /// `5`'s flag already joined to its body is no flag of the digit after it), and it lies along
 /// the top or bottom of the other's whole group (a minus at the middle of an `8` written as
-/// two loops lies along the top of the lower loop, but not along the top of the `8`).
-fn still_a_flag(i: usize, j: usize, boxes: &[Bounds], parent: &mut [usize]) -> bool {
+/// two loops lies along the top of the lower loop, but not along the top of the `8`), or
+/// comes [`NEAR`] its ink (a `7`'s crossbar broken off beside the stem lies at the `7`'s
+/// middle; a minus written before a digit ends short of it).
+fn still_a_flag(
+    (i, j): (usize, usize),
+    strokes: &[Stroke],
+    boxes: &[Bounds],
+    height: f32,
+    parent: &mut [usize],
+) -> bool {
     let (bar, other) = if is_flat(boxes[i]) { (i, j) } else { (j, i) };
     let (rb, ro) = (find(parent, bar), find(parent, other));
-    let mut group = None;
-    for (k, &b) in boxes.iter().enumerate() {
+    let mut members = Vec::new();
+    for k in 0..boxes.len() {
         let r = find(parent, k);
         if r == rb && k != bar {
             return false;
         }
         if r == ro {
-            group = Some(group.map_or(b, |g| union(g, b)));
+            members.push(k);
         }
     }
-    let Some(g) = group else { return false };
+    let Some(g) = members.iter().map(|&k| boxes[k]).reduce(union) else {
+        return false;
+    };
     let (h, y) = (g[3] - g[1], (boxes[bar][1] + boxes[bar][3]) / 2.0);
-    y < g[1] + EDGE_BAND * h || y > g[3] - EDGE_BAND * h
+    let along = y < g[1] + EDGE_BAND * h || y > g[3] - EDGE_BAND * h;
+    let reach = NEAR * height;
+    along
+        || members
+            .iter()
+            .any(|&k| touch(&strokes[bar], &strokes[k], boxes[bar], boxes[k], reach))
 }
 
 /// Gap between two boxes (0 when they overlap).
@@ -473,7 +488,7 @@ pub fn segment(strokes: &[Stroke], confidence: &mut dyn FnMut(&[usize]) -> f32) 
         }
     }
     for (i, j) in flags {
-        if still_a_flag(i, j, &boxes, &mut parent) {
+        if still_a_flag((i, j), strokes, &boxes, height, &mut parent) {
             ambiguous.push((i, j, false));
         }
     }
@@ -756,6 +771,36 @@ mod tests {
         let minus: &[(f32, f32)] = &[(0.0, 50.0), (42.0, 51.0)];
         let s = sketch(&[minus, &loop_at(25.0, 24.0), &loop_at(75.0, 25.0)]);
         assert_eq!(split(&s, &mut never), vec![vec![0], vec![1, 2]]);
+    }
+
+    #[test]
+    fn a_crossbar_broken_off_beside_the_stem_asks_the_classifier() {
+        // MNIST test #550 as traced: a 7 whose stroke runs over the top, down the right
+        // side and back left along the crossbar; the crossbar's right half broke off where
+        // it leaves the stem, and the lower stem is a stroke of its own. The broken-off half
+        // lies at the 7's middle, not its top or bottom, but next to its ink.
+        let s = sketch(&[
+            &[
+                (105.0, 105.0),
+                (98.0, 85.0),
+                (115.0, 75.0),
+                (162.0, 78.0),
+                (175.0, 95.0),
+                (175.0, 135.0),
+                (168.0, 148.0),
+                (155.0, 155.0),
+                (115.0, 155.0),
+            ],
+            &[(175.0, 145.0), (205.0, 145.0)],
+            &[
+                (155.0, 155.0),
+                (152.0, 185.0),
+                (142.0, 215.0),
+                (125.0, 255.0),
+            ],
+        ]);
+        let mut seven = |g: &[usize]| if g.len() == 3 { 0.99 } else { 0.6 };
+        assert_eq!(split(&s, &mut seven), vec![vec![0, 1, 2]]);
     }
 
     #[test]
