@@ -14,8 +14,9 @@ use mathsketch::expression::reader::Reader;
 use mathsketch::mnist::MnistImage;
 use mathsketch::{skeleton, Classifier, Sketch};
 
-/// Regression floor: measured 97.62 % (9,762 / 10,000), 97 of the misses split into several
-/// symbols, when this test was written.
+/// Regression floor: measured 97.74 % (9,774 / 10,000), 85 of the misses split into several
+/// symbols (97.62 % and 97 when this test was written, before the rules for a stem broken off
+/// below a corner).
 const MIN_READ: f64 = 0.97;
 
 #[test]

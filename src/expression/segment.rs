@@ -24,7 +24,9 @@
 //! written apart, not a minus, which sits at mid-height; asked only while the bar is a symbol
 //! of its own, and if it lies along the top or bottom of the other's whole symbol, not just
 //! of one of its strokes), and when a fragment (a stroke too
-//! small for a symbol of its own, but more than a speck) is left alone next to a symbol.
+//! small for a symbol of its own, but more than a speck) is left alone next to a symbol, and
+//! when two upright strokes come close one below the other (a `4`'s stem broken off below
+//! its bar's end: a line's symbols stand side by side, not stacked).
 //! Strokes that come close side by side without sharing width are neighbours (digits written
 //! tightly): apart without asking.
 //!
@@ -66,6 +68,11 @@ const NEAR: f32 = 0.15;
 /// Two strokes over one another whose heights overlap by less than this share (of the
 /// shorter) are stacked: parts of one symbol.
 const STACKED: f32 = 0.5;
+/// Strokes that come near with at most this much vertical overlap (share of the line height)
+/// are one below the other: the classifier decides.
+const STACKED_NEAR: f32 = 0.1;
+/// ... if both are at least this tall (share of the line height) and not bars.
+const UPRIGHT: f32 = 0.3;
 /// A stroke this flat (height over width) is a bar.
 const FLAT: f32 = 0.35;
 /// The ends of a bar: this share of its width at each side.
@@ -307,12 +314,17 @@ fn relation(a: Bounds, b: Bounds, touching: bool, near: bool, height: f32) -> Re
         return Relation::Together;
     }
     if !over_middle {
-        let overlap = a[2].min(b[2]) - a[0].max(b[0]);
-        let narrower = (a[2] - a[0]).min(b[2] - b[0]).max(min_w);
+        // On the spans given their least width: an upright stroke has a width too.
+        let overlap = sa.1.min(sb.1) - sa.0.max(sb.0);
+        let narrower = narrow.3;
         // Neighbours stand side by side; the pieces of one symbol (a digit written in
         // several strokes, with a gap) share much of their width.
         let shared = overlap > SHARED * narrower && v_overlap > 0.0;
-        return if (near && overlap > SIDE_BY_SIDE * narrower) || shared {
+        // One below the other, near: a digit's lower part broken off at a corner (a `4`'s
+        // stem below its bar's end); a line's symbols stand side by side, not stacked.
+        let upright = |r: Bounds| r[3] - r[1] >= UPRIGHT * height && !is_flat(r);
+        let below = near && v_overlap <= STACKED_NEAR * height && upright(a) && upright(b);
+        return if (near && overlap > SIDE_BY_SIDE * narrower) || shared || below {
             Relation::Ambiguous
         } else if bar_near_top_or_bottom(a, b, height) {
             Relation::Flag
@@ -801,6 +813,21 @@ mod tests {
         ]);
         let mut seven = |g: &[usize]| if g.len() == 3 { 0.99 } else { 0.6 };
         assert_eq!(split(&s, &mut seven), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn a_stem_broken_off_below_a_corner_asks_the_classifier() {
+        // MNIST 4s as traced (#295, #250): the arm and bar in one stroke, the stem below it
+        // in another, starting a little off the bar's end: straight down, or on the slant.
+        let upper: &[(f32, f32)] = &[(110.0, 75.0), (85.0, 130.0), (165.0, 145.0)];
+        let mut four = |g: &[usize]| if g.len() == 2 { 0.97 } else { 0.6 };
+        for lower in [
+            &[(160.0, 151.0), (160.0, 235.0)][..],
+            &[(168.0, 150.0), (195.0, 235.0)][..],
+        ] {
+            let s = sketch(&[upper, lower]);
+            assert_eq!(split(&s, &mut four), vec![vec![0, 1]]);
+        }
     }
 
     #[test]
