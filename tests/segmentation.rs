@@ -25,16 +25,17 @@ fn text_of(symbols: &[Symbol]) -> String {
 /// Lines generated (held-out: the seed is this test's own).
 const LINES: usize = 400;
 /// Regression floors, not the goal: the target is 98 % split right and 95 % read
-/// right; measured 97.8 % and 94.0 % with models/symbols.onnx after the flag re-check
-/// (`segment::still_a_flag`) and the 1 % context threshold (`read::ALTERNATIVE_MIN`); 97.5 %
-/// and 93.5 % before them, with the skeleton's ink mask (95.2 % and 90.0 % before it; 92.5 % and 87.2 % before the bar-near-top-or-bottom and
+/// right; measured 98.0 % and 94.2 % with models/symbols.onnx after the flag re-check
+/// (`segment::still_a_flag`), the 1 % context threshold (`read::ALTERNATIVE_MIN`) and flags
+/// reaching farther (`BAR_GAP`), all chosen on seeds 1-3; 97.5 % and 93.5 % before them, with
+/// the skeleton's ink mask (95.2 % and 90.0 % before it; 92.5 % and 87.2 % before the bar-near-top-or-bottom and
 /// fragment rules, tuned on seeds 1-3: 94.2 % there against 91.5 %; 84.2 % and 79.8 % before
 /// the line-height, bar-along-top-or-base, broken-bar, side-by-side, shared-width, speck and
 /// touch-bias rules). Most misses are MNIST digits whose skeleton falls apart into pieces
 /// with a gap between (ink gaps in the scans), which the classifier then reads more surely as
 /// two symbols.
-const MIN_SEGMENTATION: f64 = 0.95;
-const MIN_READ: f64 = 0.9;
+const MIN_SEGMENTATION: f64 = 0.975;
+const MIN_READ: f64 = 0.935;
 
 #[test]
 fn generated_lines_are_split_into_their_symbols_and_read() {
