@@ -77,6 +77,8 @@ const UPRIGHT: f32 = 0.3;
 const FLAT: f32 = 0.35;
 /// The ends of a bar: this share of its width at each side.
 const BAR_END: f32 = 0.2;
+/// A bar that lies this much (share of its width) within a digit's width is inside it.
+const BAR_INSIDE: f32 = 0.8;
 /// The top and bottom bands of a digit-sized stroke (share of its height) where a touching
 /// bar is part of it.
 const EDGE_BAND: f32 = 0.3;
@@ -224,7 +226,9 @@ fn touch(a: &Stroke, b: &Stroke, ba: Bounds, bb: Bounds, limit: f32) -> bool {
 }
 
 /// Whether the flat one of two touching strokes meets the other only near its own end, with
-/// the other's middle outside the bar: how a bar overhangs its neighbour.
+/// the other's middle outside the bar: how a bar overhangs its neighbour. Not when the bar
+/// lies (by [`BAR_INSIDE`] of its width) within the other's width: a `7`'s crossbar broken
+/// at the stem, one half touching it at its end, lies inside the `7`; a minus lies beside.
 fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
     let (bar, other) = match (is_flat(a), is_flat(b)) {
         (true, false) => (a, b),
@@ -233,7 +237,8 @@ fn touches_at_bar_end(a: Bounds, b: Bounds) -> bool {
     };
     let w = bar[2] - bar[0];
     let centre = (other[0] + other[2]) / 2.0;
-    centre < bar[0] + BAR_END * w || centre > bar[2] - BAR_END * w
+    let inside = bar[2].min(other[2]) - bar[0].max(other[0]);
+    (centre < bar[0] + BAR_END * w || centre > bar[2] - BAR_END * w) && inside < BAR_INSIDE * w
 }
 
 /// Whether one of two touching strokes is a bar lying along the top or the bottom of the
@@ -828,6 +833,17 @@ mod tests {
         ]);
         let mut seven = |g: &[usize]| if g.len() == 3 { 0.99 } else { 0.6 };
         assert_eq!(split(&s, &mut seven), vec![vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn half_a_crossbar_touching_a_sevens_stem_is_part_of_it() {
+        // MNIST test #2961 as traced: the crossbar's right half starts at the stem and lies
+        // inside the 7's width; at its end, but no minus overhanging a neighbour.
+        let s = sketch(&[
+            &[(55.0, 70.0), (165.0, 65.0), (130.0, 150.0), (100.0, 245.0)],
+            &[(108.0, 190.0), (145.0, 188.0)],
+        ]);
+        assert_eq!(split(&s, &mut never), vec![vec![0, 1]]);
     }
 
     #[test]
