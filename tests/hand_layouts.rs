@@ -41,53 +41,37 @@ struct Style {
     wander: f32,
 }
 
-/// An arc of the ellipse centred at (cx, cy) with radii (rx, ry), from a0 to a1 degrees
-/// (0 = right, 90 = down).
-fn arc(cx: f32, cy: f32, rx: f32, ry: f32, a0: f32, a1: f32) -> Vec<(f32, f32)> {
-    (0..=24)
-        .map(|i| {
-            let a = (a0 + (a1 - a0) * i as f32 / 24.0).to_radians();
-            (cx + rx * a.cos(), cy + ry * a.sin())
-        })
-        .collect()
-}
-
 /// Other ways of writing the symbols than `support/digits.rs` has: other stroke counts,
 /// orders and shapes.
 fn variants(symbol: Symbol) -> Vec<Vec<Vec<(f32, f32)>>> {
     let dash = |x: f32, y: f32| vec![(x - 0.03, y), (x + 0.03, y + 0.01)];
+    let arc = |cx, cy, rx, ry, a0, a1| digits::arc(cx, cy, rx, ry, a0, a1, 24);
     match symbol {
         Symbol::Digit(0) => vec![vec![arc(0.5, 0.5, 0.22, 0.44, -80.0, 290.0)]],
-        Symbol::Digit(3) => vec![vec![[
+        Symbol::Digit(3) => vec![vec![digits::join(&[
             vec![(0.25, 0.08), (0.75, 0.08), (0.45, 0.42)],
             arc(0.48, 0.66, 0.26, 0.26, -90.0, 150.0),
-        ]
-        .concat()]],
+        ])]],
         Symbol::Digit(4) => vec![vec![vec![
             (0.62, 0.94),
             (0.62, 0.06),
             (0.15, 0.64),
             (0.86, 0.64),
         ]]],
-        Symbol::Digit(5) => vec![vec![[
+        Symbol::Digit(5) => vec![vec![digits::join(&[
             vec![(0.78, 0.08), (0.3, 0.08), (0.28, 0.44)],
             arc(0.48, 0.66, 0.26, 0.24, -130.0, 150.0),
-        ]
-        .concat()]],
+        ])]],
         Symbol::Digit(8) => vec![vec![(0..=48)
             .map(|i| {
                 let t = i as f32 / 48.0 * std::f32::consts::TAU;
-                (
-                    0.5 - 0.24 * (2.0 * t).sin() / 2.0 * 2.0 * 0.5,
-                    0.5 - 0.44 * t.cos(),
-                )
+                (0.5 - 0.12 * (2.0 * t).sin(), 0.5 - 0.44 * t.cos())
             })
             .collect()]],
-        Symbol::Digit(9) => vec![vec![[
+        Symbol::Digit(9) => vec![vec![digits::join(&[
             arc(0.5, 0.28, 0.22, 0.22, 0.0, -360.0),
             vec![(0.72, 0.3), (0.6, 0.94)],
-        ]
-        .concat()]],
+        ])]],
         Symbol::Plus => vec![vec![
             vec![(0.5, 0.3), (0.5, 0.72)],
             vec![(0.28, 0.5), (0.72, 0.52)],
@@ -154,35 +138,28 @@ fn write(text: &[Symbol], style: &Style, n: &mut Noise) -> (Vec<Vec<[f32; 2]>>, 
                 x1 = x1.max(px);
             }
         }
+        let placed: Vec<Vec<(f32, f32)>> = g
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|&(px, py)| {
+                        let (u, v) = (px - x0 + jx * py, py - 0.5 + jy * px);
+                        let y = middle + dy + v * scale;
+                        (x + u * scale + style.slant * (middle - y), y)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Pointer-like sampling: points at most 5 px apart (already on the pad: unit placement).
+        let at = digits::Placement {
+            size: 1.0,
+            cx: 0.5,
+            cy: 0.5,
+        };
         let mut group = Vec::new();
-        for s in &g {
-            let pts: Vec<[f32; 2]> = s
-                .iter()
-                .map(|&(px, py)| {
-                    let (u, v) = (px - x0 + jx * py, py - 0.5 + jy * px);
-                    let y = middle + dy + v * scale;
-                    [x + u * scale + style.slant * (middle - y), y]
-                })
-                .collect();
-            // Pointer-like sampling: points at most 5 px apart.
-            let mut out = Vec::new();
-            for w in pts.windows(2) {
-                let k = ((w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]) / 5.0)
-                    .ceil()
-                    .max(1.0);
-                for i in 0..k as usize {
-                    let t = i as f32 / k;
-                    out.push([
-                        w[0][0] + (w[1][0] - w[0][0]) * t,
-                        w[0][1] + (w[1][1] - w[0][1]) * t,
-                    ]);
-                }
-            }
-            if let Some(&last) = pts.last() {
-                out.push(last);
-            }
+        for s in digits::place_strokes(&placed, at, 1.0, 1.0, 5.0) {
             group.push(strokes.len());
-            strokes.push(out);
+            strokes.push(s.into_iter().map(|(x, y)| [x as f32, y as f32]).collect());
         }
         groups.push(group);
         x += (x1 - x0) * scale + style.gap * style.side;

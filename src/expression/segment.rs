@@ -15,18 +15,18 @@
 //!   are `÷`'s, over its bar): it joins the nearest symbol within reach.
 //!
 //! Where that is not conclusive the classifier's confidence decides, comparing the grouping
-//! whose symbols it reads more surely: when both strokes are as tall as digits (a `4` as two
-//! strokes, or two digits that touch), when a flat bar only touches a taller stroke at the
-//! bar's end (a minus overhanging the next digit, or a `4`'s bar), when strokes come close
-//! without touching and share some of their width (a `4` whose stem stops short of its bar),
-//! when they share much of their width with a gap between (a digit whose ink broke), when a
-//! bar lies along a digit's top or bottom without touching it (a `5`'s flag or a `7`'s top
-//! written apart, not a minus, which sits at mid-height; asked only while the bar is a symbol
-//! of its own, and if it lies along the top or bottom of the other's whole symbol, not just
-//! of one of its strokes), and when a fragment (a stroke too
-//! small for a symbol of its own, but more than a speck) is left alone next to a symbol, and
-//! when two upright strokes come close one below the other (a `4`'s stem broken off below
-//! its bar's end: a line's symbols stand side by side, not stacked).
+//! whose symbols it reads more surely: when both strokes are as tall as digits (a `4` as
+//! two strokes, or two digits that touch), when a flat bar only touches a taller stroke at
+//! the bar's end (a minus overhanging the next digit, or a `4`'s bar), when strokes come
+//! close without touching and share some of their width (a `4` whose stem stops short of
+//! its bar), when they share much of their width with a gap between (a digit whose ink
+//! broke), when a bar lies along a digit's top or bottom without touching it (a `5`'s flag
+//! or a `7`'s top written apart, not a minus, which sits at mid-height; asked only while
+//! the bar is a symbol of its own, and if it lies along the top or bottom of the other's
+//! whole symbol, not just of one of its strokes, or comes near its ink), and when a fragment
+//! (a stroke too small for a symbol of its own, but more than a speck) is left alone next
+//! to a symbol, and when two upright strokes come close one below the other (a `4`'s stem
+//! broken off below its bar's end: a line's symbols stand side by side, not stacked).
 //! Strokes that come close side by side without sharing width are neighbours (digits written
 //! tightly): apart without asking.
 //!

@@ -13,7 +13,7 @@ pub struct Drawing {
 
 /// An arc of the ellipse centred at (cx, cy) with radii (rx, ry), from angle a0 to a1 in
 /// degrees (0 = right, 90 = down, as on screen), in `n` steps.
-fn arc(cx: f32, cy: f32, rx: f32, ry: f32, a0: f32, a1: f32, n: usize) -> Vec<(f32, f32)> {
+pub fn arc(cx: f32, cy: f32, rx: f32, ry: f32, a0: f32, a1: f32, n: usize) -> Vec<(f32, f32)> {
     (0..=n)
         .map(|i| {
             let a = (a0 + (a1 - a0) * i as f32 / n as f32) * PI / 180.0;
@@ -22,7 +22,8 @@ fn arc(cx: f32, cy: f32, rx: f32, ry: f32, a0: f32, a1: f32, n: usize) -> Vec<(f
         .collect()
 }
 
-fn join(parts: &[Vec<(f32, f32)>]) -> Vec<(f32, f32)> {
+/// The parts as one stroke.
+pub fn join(parts: &[Vec<(f32, f32)>]) -> Vec<(f32, f32)> {
     parts.iter().flatten().copied().collect()
 }
 
