@@ -16,7 +16,7 @@ use crate::augment::Augment;
 use crate::eval::{Report, TEST_PER_OPERATOR, TEST_SEED};
 use crate::export::{INPUT_NAME, OPSET, OUTPUT_NAME};
 use crate::fit::Fitted;
-use crate::model::CHANNELS;
+use crate::model::{CHANNELS, POOL_AFTER};
 use crate::sources::operators::OPERATORS;
 use crate::train::{TrainOptions, PARITY_IMAGES};
 
@@ -99,6 +99,11 @@ impl ModelCard {
     pub fn new(facts: &Facts) -> Self {
         let opts = facts.opts;
         let widths: Vec<String> = CHANNELS[1..].iter().map(|c| c.to_string()).collect();
+        let pooled: Vec<String> = (1..)
+            .zip(POOL_AFTER)
+            .filter(|&(_, pool)| pool)
+            .map(|(conv, _)| conv.to_string())
+            .collect();
         let mix = opts.mix();
         ModelCard {
             file: opts
@@ -108,9 +113,11 @@ impl ModelCard {
                 .unwrap_or_default(),
             classes: SYMBOLS.iter().map(|s| s.class_name().to_string()).collect(),
             architecture: format!(
-                "CNN: 5 x [Conv3x3 (BatchNorm folded) + ReLU], channels {}, MaxPool2x2 after \
-                 convs 2 and 4, GlobalAveragePool, Gemm {}->{CLASSES}, Softmax",
+                "CNN: {} x [Conv3x3 (BatchNorm folded) + ReLU], channels {}, MaxPool2x2 after \
+                 convs {}, GlobalAveragePool, Gemm {}->{CLASSES}, Softmax",
+                POOL_AFTER.len(),
                 widths.join("-"),
+                pooled.join(" and "),
                 CHANNELS[CHANNELS.len() - 1]
             ),
             input: format!("{INPUT_NAME}: float32 [N,1,28,28], 0..1, white ink on black"),
