@@ -22,15 +22,17 @@ use anyhow::Result;
 /// All of `dist/`, gzip'd: 1,236,925 B measured when the tract-nnef patch and tract-linalg
 /// at opt-level "z" cut the wasm by 722 KB (from 1,975,000 before); 1,249,951 B after saved
 /// work, the ink view, scratch-out and the answer in ink (+13 KB); 1,263,358 B after tap to
-/// fix (+13 KB: the menu, fixes in the saved format, the unsure marks). The "first visit
-/// under 1 MB" goal is 1,280 KB gzip'd and 1,024 KB brotli'd.
-const TOTAL_GZIP_BUDGET: usize = 1_275_000;
-/// All of `dist/`, brotli'd at quality 11: 948,490 B measured, then 960,489 B, then 969,648 B
-/// (as above).
-const TOTAL_BROTLI_BUDGET: usize = 981_000;
+/// fix (+13 KB: the menu, fixes in the saved format, the unsure marks); 1,290,055 B with the
+/// model that pools after its first convolution (+27 KB: 6,944 more weights, which buy
+/// half the multiply-adds per symbol). The "first visit under 1 MB" goal is 1,280 KB gzip'd
+/// and 1,024 KB brotli'd.
+const TOTAL_GZIP_BUDGET: usize = 1_302_000;
+/// All of `dist/`, brotli'd at quality 11: 948,490 B measured, then 960,489 B, then 969,648 B,
+/// then 996,036 B (as above).
+const TOTAL_BROTLI_BUDGET: usize = 1_008_000;
 /// The wasm module alone (tract, the model and our code), gzip'd: 1,201,191 B measured,
-/// then about 1,213,000 B, then 1,226,037 B (as above).
-const WASM_GZIP_BUDGET: usize = 1_238_000;
+/// then about 1,213,000 B, then 1,226,037 B, then 1,252,553 B (as above).
+const WASM_GZIP_BUDGET: usize = 1_265_000;
 /// Everything else (HTML, JS glue, CSS, icons, manifest, service worker), gzip'd.
 const REST_GZIP_BUDGET: usize = 50_000;
 
