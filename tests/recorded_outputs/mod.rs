@@ -16,7 +16,7 @@ use mathsketch::{MnistImage, Normaliser, Point, Sketch};
 #[allow(dead_code)]
 mod digits;
 
-/// The recording, made natively when the current model came in (model sha256 148e0171...).
+/// The recording, made natively with the model it checks (re-recorded with each new model).
 pub const RECORDED: &str = include_str!("outputs.txt");
 
 /// Two builds of the same tract on the same target agree bit for bit (the largest difference

@@ -115,7 +115,7 @@ impl ModelCard {
             architecture: format!(
                 "CNN: {} x [Conv3x3 (BatchNorm folded) + ReLU], channels {}, MaxPool2x2 after \
                  convs {}, GlobalAveragePool, Gemm {}->{CLASSES}, Softmax",
-                POOL_AFTER.len(),
+                widths.len(),
                 widths.join("-"),
                 pooled.join(" and "),
                 CHANNELS[CHANNELS.len() - 1]

@@ -16,8 +16,8 @@ use burn::tensor::activation::relu;
 /// Channel widths of the five convolutions, input first.
 pub const CHANNELS: [usize; 6] = [1, 16, 24, 32, 48, 64];
 /// After which convolutions (0-based) a 2x2 max-pool halves the field: 28 -> 14 -> 7.
-/// Pooling right after the first convolution keeps all but 16 channels of one layer off the
-/// full 28x28 field: the browser runs this network for every symbol of a sum, and a 3x3
+/// Pooling right after the first convolution leaves only its 16 channels on the full 28x28
+/// field: the browser runs this network for every symbol of a sum, and a 3x3
 /// convolution's cost is proportional to the pixels it covers (4.2 M multiply-adds per image
 /// instead of 7.6 M when the pools came after convolutions 2 and 4).
 pub const POOL_AFTER: [bool; 5] = [true, false, true, false, false];
