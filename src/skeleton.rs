@@ -233,15 +233,27 @@ fn straightest(
 }
 
 /// A digit bitmap (MNIST's 28×28 grey levels) as pen paths: thinned at half intensity,
-/// traced, smoothed over `smoothing` pixels each side, and scaled by `scale` (CSS px per
+/// traced, smoothed over `smoothing` pixels each side (where one stroke starts or ends on
+/// another, both keep that point), and scaled by `scale` (CSS px per
 /// MNIST pixel: MNIST's digits are about 20 px tall, so `scale = height / 20`). Empty when
 /// the bitmap has no ink. Paths are dense (about `scale` apart); sample them with
 /// [`pointer_samples`] or move a real pointer along them.
 pub fn digit_paths(pixels: &[u8; PIXELS], scale: f32, smoothing: usize) -> Vec<Polyline> {
-    trace(&thin(ink_mask(pixels)))
+    let lines = trace(&thin(ink_mask(pixels)));
+    // Where strokes meet (one starts or ends on another), the smoothed lines must still
+    // meet: a pen's pieces of one digit touch. Averaged, the point on the passing stroke
+    // moves by up to half a pixel and the pieces part, which no writer does.
+    let joints: Vec<[f32; 2]> = lines
+        .iter()
+        .flat_map(|l| [l.first(), l.last()])
+        .flatten()
+        .copied()
+        .collect();
+    lines
         .iter()
         .map(|line| {
-            smooth(line, smoothing)
+            let pinned: Vec<bool> = line.iter().map(|p| joints.contains(p)).collect();
+            smooth_pinned(line, smoothing, &pinned)
                 .into_iter()
                 .map(|[x, y]| [x * scale, y * scale])
                 .collect()
@@ -356,13 +368,19 @@ pub fn ink_mask(pixels: &[u8; PIXELS]) -> Mask {
 /// Moving average over `radius` points on each side (endpoints kept): turns a skeleton's
 /// pixel staircase into the smooth line a hand draws. Radius 0 returns the input.
 pub fn smooth(path: &[[f32; 2]], radius: usize) -> Polyline {
+    smooth_pinned(path, radius, &[])
+}
+
+/// [`smooth`], keeping the points where `pinned` is true (missing entries are not pinned)
+/// where they are.
+pub fn smooth_pinned(path: &[[f32; 2]], radius: usize, pinned: &[bool]) -> Polyline {
     if radius == 0 || path.len() < 3 {
         return path.to_vec();
     }
     let last = path.len() - 1;
     (0..path.len())
         .map(|i| {
-            if i == 0 || i == last {
+            if i == 0 || i == last || pinned.get(i).copied().unwrap_or(false) {
                 return path[i];
             }
             // Shrink the window near the ends so they are not pulled inwards.
@@ -557,6 +575,40 @@ mod tests {
             1
         );
         assert!(pointer_samples(&[], 5.0, 0.5, 0.0, &mut none).is_empty());
+    }
+
+    #[test]
+    fn smoothed_strokes_still_meet_where_the_skeleton_branches() {
+        // An upside-down T: the stroke down the stem turns along the base at the joint (a
+        // `2`'s base that runs on past the turn), and the rest of the base is a stroke of its
+        // own starting on that corner, which smoothing would round off.
+        let mut digit = [0u8; PIXELS];
+        for y in 8..21 {
+            digit[y * SIDE + 16] = 255;
+        }
+        for x in 10..24 {
+            digit[20 * SIDE + x] = 255;
+        }
+        let raw = digit_paths(&digit, 1.0, 0);
+        assert!(raw.len() >= 2, "{raw:?}");
+        let smoothed = digit_paths(&digit, 1.0, 1);
+        assert_eq!(raw.len(), smoothed.len());
+        let on_another = |strokes: &[Polyline], k: usize, p: [f32; 2]| {
+            strokes
+                .iter()
+                .enumerate()
+                .any(|(j, s)| j != k && s.contains(&p))
+        };
+        let mut joints = 0;
+        for (k, s) in raw.iter().enumerate() {
+            for end in [s[0], s[s.len() - 1]] {
+                if on_another(&raw, k, end) {
+                    joints += 1;
+                    assert!(on_another(&smoothed, k, end), "{end:?} parted: {smoothed:?}");
+                }
+            }
+        }
+        assert!(joints >= 1, "{raw:?}");
     }
 
     #[test]
