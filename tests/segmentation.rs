@@ -25,7 +25,11 @@ fn text_of(symbols: &[Symbol]) -> String {
 /// Lines generated (held-out: the seed is this test's own).
 const LINES: usize = 400;
 /// Regression floors, not the goal: the target is 98 % split right and 95 % read
-/// right; measured 98.2 % and 94.5 % with models/symbols.onnx after the flag re-check
+/// right; measured 98.5 % and 95.5 % with models/symbols.onnx since the traced strokes of
+/// a digit keep meeting where they branched (`skeleton::digit_paths`; seeds 1-3 went from
+/// 97.0, 97.5, 96.8 % split right to 97.5, 97.5, 98.0 % with the model before this one, which
+/// read this seed's lines 98.0 % and 94.5 % before and 98.5 % and 95.0 % after); 98.2 % and
+/// 94.5 % after the flag re-check
 /// (`segment::still_a_flag`), the 1 % context threshold (`read::ALTERNATIVE_MIN`), flags
 /// reaching farther (`BAR_GAP`) and half crossbars inside a 7 (`BAR_INSIDE`), all chosen on
 /// seeds 1-3; 97.5 % and 93.5 % before them, with
@@ -35,8 +39,8 @@ const LINES: usize = 400;
 /// touch-bias rules). Most misses are MNIST digits whose skeleton falls apart into pieces
 /// with a gap between (ink gaps in the scans), which the classifier then reads more surely as
 /// two symbols.
-const MIN_SEGMENTATION: f64 = 0.975;
-const MIN_READ: f64 = 0.935;
+const MIN_SEGMENTATION: f64 = 0.98;
+const MIN_READ: f64 = 0.945;
 
 #[test]
 fn generated_lines_are_split_into_their_symbols_and_read() {

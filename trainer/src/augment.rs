@@ -16,7 +16,10 @@ pub const SIDE: usize = 28;
 pub const PIXELS: usize = SIDE * SIDE;
 
 /// How strongly to distort. The defaults were chosen to cover what canvas drawings do while
-/// keeping clean-MNIST accuracy: stronger settings cost test accuracy without helping.
+/// keeping clean-MNIST accuracy: stronger settings cost test accuracy without helping. Digits
+/// turn by at most 10° and shear by 0.15 (15° and 0.2 until 2026-12-06): with the milder
+/// geometry and 22 epochs instead of 15, the validation split of seed 1 read 99.50 % of the
+/// bitmaps (99.40 %) and 98.08 % of the strokes (98.10 %).
 #[derive(Clone, Copy, Debug)]
 pub struct Augment {
     pub max_rotation_deg: f32,
@@ -33,9 +36,9 @@ pub struct Augment {
 impl Default for Augment {
     fn default() -> Self {
         Augment {
-            max_rotation_deg: 15.0,
+            max_rotation_deg: 10.0,
             scale: (0.85, 1.12),
-            max_shear: 0.2,
+            max_shear: 0.15,
             max_shift_px: 2.0,
             elastic_px: 1.2,
             elastic_probability: 0.5,

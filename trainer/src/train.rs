@@ -30,7 +30,7 @@ pub struct TrainOptions {
     pub out: PathBuf,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = 22)]
     pub epochs: usize,
     #[arg(long, default_value_t = 128)]
     pub batch_size: usize,
