@@ -604,7 +604,10 @@ mod tests {
             for end in [s[0], s[s.len() - 1]] {
                 if on_another(&raw, k, end) {
                     joints += 1;
-                    assert!(on_another(&smoothed, k, end), "{end:?} parted: {smoothed:?}");
+                    assert!(
+                        on_another(&smoothed, k, end),
+                        "{end:?} parted: {smoothed:?}"
+                    );
                 }
             }
         }
