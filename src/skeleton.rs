@@ -253,7 +253,7 @@ pub fn digit_paths(pixels: &[u8; PIXELS], scale: f32, smoothing: usize) -> Vec<P
         .iter()
         .map(|line| {
             let pinned: Vec<bool> = line.iter().map(|p| joints.contains(p)).collect();
-            smooth_pinned(line, smoothing, &pinned)
+            smooth(line, smoothing, &pinned)
                 .into_iter()
                 .map(|[x, y]| [x * scale, y * scale])
                 .collect()
@@ -366,14 +366,9 @@ pub fn ink_mask(pixels: &[u8; PIXELS]) -> Mask {
 }
 
 /// Moving average over `radius` points on each side (endpoints kept): turns a skeleton's
-/// pixel staircase into the smooth line a hand draws. Radius 0 returns the input.
-pub fn smooth(path: &[[f32; 2]], radius: usize) -> Polyline {
-    smooth_pinned(path, radius, &[])
-}
-
-/// [`smooth`], keeping the points where `pinned` is true (missing entries are not pinned)
-/// where they are.
-pub fn smooth_pinned(path: &[[f32; 2]], radius: usize, pinned: &[bool]) -> Polyline {
+/// pixel staircase into the smooth line a hand draws. Points where `pinned` is true stay where
+/// they are (entries past its end are not pinned). Radius 0 returns the input.
+pub fn smooth(path: &[[f32; 2]], radius: usize, pinned: &[bool]) -> Polyline {
     if radius == 0 || path.len() < 3 {
         return path.to_vec();
     }
@@ -619,7 +614,7 @@ mod tests {
         let stairs: Vec<[f32; 2]> = (0..20)
             .map(|i| [(i / 2) as f32 + (i % 2) as f32, (i / 2) as f32])
             .collect();
-        let s = smooth(&stairs, 2);
+        let s = smooth(&stairs, 2, &[]);
         assert_eq!(s[0], stairs[0]);
         assert_eq!(s[19], stairs[19]);
         let wobble = |p: &[[f32; 2]]| p.iter().map(|q| (q[0] - q[1]).abs()).fold(0f32, f32::max);
