@@ -1,10 +1,11 @@
 //! Bitmap → pen strokes: a written symbol as the strokes a person would have drawn.
 //!
 //! MNIST is scanned ink; the app sees pen polylines. To train and test on what the app sees,
-//! a digit's bitmap is thinned to a one-pixel skeleton ([`thin`], Zhang–Suen), the skeleton is
-//! traced into polylines ([`trace`]: as few, as straight strokes as the skeleton allows), and
-//! each polyline is sampled the way a pointer device reports positions ([`pointer_samples`]:
-//! uneven spacing, jitter). The result goes through the app's own [`crate::Normaliser`].
+//! a digit's bitmap is thinned to a one-pixel skeleton ([`thin`], Zhang–Suen with Lü and
+//! Wang's fix), the skeleton is traced into polylines ([`trace`]: as few, as straight strokes
+//! as the skeleton allows), and each polyline is sampled the way a pointer device reports
+//! positions ([`pointer_samples`]: uneven spacing, jitter). The result goes through the app's
+//! own [`crate::Normaliser`].
 //!
 //! Used by the trainer (training data) and by the replay tests (MNIST test digits drawn on
 //! the page); never on the user's path. Everything is deterministic for the same noise.
