@@ -20,10 +20,7 @@ pub type Polyline = Vec<[f32; 2]>;
 
 /// Terminal skeleton branches at most this many pixels long are thinning artefacts (spurs
 /// from a bump in the ink), not strokes, and are dropped when they hang off a junction.
-/// [`thin`] keeps a bump's tip, so its spurs are up to three pixels long; left in, they were
-/// traced as strokes of their own and split digits in generated lines (held-out lines split
-/// right: 97.0 % with 2, 98.0 % with 3).
-const SPUR_PIXELS: usize = 3;
+const SPUR_PIXELS: usize = 2;
 
 /// The pixels of `pixels` at or above `threshold`.
 pub fn mask(pixels: &[u8; PIXELS], threshold: u8) -> Mask {
@@ -44,16 +41,24 @@ fn at(m: &Mask, x: i32, y: i32) -> bool {
 /// Wang's correction (1986): a pixel with only two ink neighbours is kept. Plain Zhang–Suen
 /// deletes such pixels, and so eats a two-pixel-wide diagonal stroke from its tip until
 /// nothing is left: a 2's bottom bar or a 7's tail vanished, and the digit read as another.
-/// (MNIST validation digits as strokes, model trained on plain Zhang–Suen: 98.08 % → 98.26 %.)
+/// Lü–Wang in turn leaves staircase corners and the tips of bumps, which made junctions of
+/// several pixels and spurs, so traced strokes broke at them (a `4`'s bar ending apart from
+/// the digit); one last plain Zhang–Suen round removes those and shortens a tail by at most
+/// a pixel. Measured with the model trained on plain Zhang–Suen: MNIST validation digits as
+/// strokes 98.08 % → 98.24 %; MNIST test digits read alone (`tests/lone_digits.rs`) 9,810 →
+/// 9,838; held-out lines (`tests/segmentation.rs`) split right 98.5 % both, read right
+/// 95.5 % → 95.8 %. Without that last round: 98.26 %, 9,835, but split right 97.0 %.
 pub fn thin(mut m: Mask) -> Mask {
     let mut remove = Vec::new();
+    let mut final_pass = false;
     loop {
         let mut changed = false;
+        let min_b = if final_pass { 2 } else { 3 };
         for step in 0..2 {
             remove.clear();
             for y in 0..SIDE as i32 {
                 for x in 0..SIDE as i32 {
-                    if at(&m, x, y) && removable(&m, x, y, step) {
+                    if at(&m, x, y) && removable(&m, x, y, step, min_b) {
                         remove.push(y as usize * SIDE + x as usize);
                     }
                 }
@@ -63,14 +68,16 @@ pub fn thin(mut m: Mask) -> Mask {
                 m[k] = false;
             }
         }
-        if !changed {
+        if final_pass {
             return m;
         }
+        final_pass = !changed;
     }
 }
 
-/// Zhang–Suen's deletion test for the pixel at (x, y) in sub-iteration `step` (0 or 1).
-fn removable(m: &Mask, x: i32, y: i32, step: usize) -> bool {
+/// Zhang–Suen's deletion test for the pixel at (x, y) in sub-iteration `step` (0 or 1), for
+/// a pixel with at least `min_b` ink neighbours (2 in Zhang–Suen, 3 in Lü–Wang).
+fn removable(m: &Mask, x: i32, y: i32, step: usize, min_b: usize) -> bool {
     // Neighbours P2..P9, clockwise from north.
     let p = [
         at(m, x, y - 1),
@@ -90,7 +97,7 @@ fn removable(m: &Mask, x: i32, y: i32, step: usize) -> bool {
     } else {
         n && w && (e || s)
     };
-    (3..=6).contains(&b) && a == 1 && !keep
+    (min_b..=6).contains(&b) && a == 1 && !keep
 }
 
 /// The skeleton as a graph: 8-connected neighbours, a diagonal only where no orthogonal
