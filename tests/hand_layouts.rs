@@ -21,8 +21,9 @@ use seeded::Noise;
 
 const SUMS: usize = 500;
 /// Regression floor: measured 98.6 % (493/500 read right, 498 split right) when this test
-/// was written, 99.4 % (497, 497) with the model before models/symbols.onnx and 98.4 % (492,
-/// 496) with it: which slanted `1`s read as `7` changes from one training run to the next.
+/// was written, 99.4 % (497, 497) and 98.4 % (492, 496) with the two models before
+/// models/symbols.onnx and 99.6 % (498, 498) with it: which slanted `1`s read as `7` changes
+/// from one training run to the next.
 /// The misses: a `1` with a long flag, slanted, read as `7` (five), and digits
 /// written almost touching (a gap of 6-14 % of their height) joined. An earlier version of this
 /// test, with only the glyphs of `support/digits.rs`, found a minus written tightly before an

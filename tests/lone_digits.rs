@@ -14,13 +14,14 @@ use mathsketch::expression::reader::Reader;
 use mathsketch::mnist::MnistImage;
 use mathsketch::{skeleton, Classifier, Sketch};
 
-/// Regression floor: measured 98.10 % (9,810 / 10,000), 43 of the misses split into several
-/// symbols, since `skeleton::digit_paths` keeps the points where traced strokes meet
-/// (97.74 % and 81 before, when smoothing pulled a branch's start off the stroke it left, so
+/// Regression floor: measured 98.42 % (9,842 / 10,000), 48 of the misses split into several
+/// symbols, with the Lü–Wang skeletons (`skeleton::thin`) and the model trained on them
+/// (98.10 % and 43 with plain Zhang–Suen), since `skeleton::digit_paths` keeps the points
+/// where traced strokes meet (97.74 % and 81 before, when smoothing pulled a branch's start off the stroke it left, so
 /// a `2`'s tail or a `7`'s bar stood apart; 97.62 % and 97 when this test was written, before
 /// the rules for a stem broken off below a corner, flags floating farther above and half
 /// crossbars inside a 7).
-const MIN_READ: f64 = 0.975;
+const MIN_READ: f64 = 0.98;
 
 #[test]
 fn mnist_test_digits_as_strokes_read_alone() {

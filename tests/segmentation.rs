@@ -25,7 +25,9 @@ fn text_of(symbols: &[Symbol]) -> String {
 /// Lines generated (held-out: the seed is this test's own).
 const LINES: usize = 400;
 /// Regression floors, not the goal: the target is 98 % split right and 95 % read
-/// right; measured 98.5 % and 95.5 % with models/symbols.onnx since the traced strokes of
+/// right; measured 98.2 % and 95.5 % with models/symbols.onnx and the Lü–Wang skeletons
+/// (`skeleton::thin`; 98.5 % and 95.8 % with those skeletons and the model before, trained on
+/// plain Zhang–Suen ones); 98.5 % and 95.5 % since the traced strokes of
 /// a digit keep meeting where they branched (`skeleton::digit_paths`; seeds 1-3 went from
 /// 97.0, 97.5, 96.8 % split right to 97.5, 97.5, 98.0 % with the model before this one, which
 /// read this seed's lines 98.0 % and 94.5 % before and 98.5 % and 95.0 % after); 98.2 % and
