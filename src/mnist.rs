@@ -210,108 +210,15 @@ impl MnistImage {
             });
         }
         let px = |x: usize, y: usize| luma.get(y * width + x).copied().unwrap_or(0);
-
-        // 1. Background = median of the border, polarity from its brightness.
-        let mut hist = [0usize; 256];
-        for x in 0..width {
-            hist[usize::from(px(x, 0))] += 1;
-            hist[usize::from(px(x, height - 1))] += 1;
-        }
-        for y in 0..height {
-            hist[usize::from(px(0, y))] += 1;
-            hist[usize::from(px(width - 1, y))] += 1;
-        }
-        let n: usize = hist.iter().sum();
-        // Mean of the two middle ranks, so inverting the image inverts the background exactly.
-        let bg = (f32::from(rank_value(&hist, n.saturating_sub(1) / 2))
-            + f32::from(rank_value(&hist, n / 2)))
-            / 2.0;
-        let dark_ink = bg > 127.5;
-
-        // 2. Contrast -> ink lookup table.
-        let contrast = |v: u8| {
-            let v = f32::from(v);
-            (if dark_ink { bg - v } else { v - bg }).max(0.0)
-        };
-        let cmax = luma.iter().map(|&v| contrast(v)).fold(0.0f32, f32::max);
-        if cmax < MIN_CONTRAST {
-            return Ok(None);
-        }
-        let (lo, hi) = (NOISE_FLOOR * cmax, SATURATION * cmax);
-        let mut lut = [0.0f32; 256];
-        for (v, o) in lut.iter_mut().enumerate() {
-            *o = ((contrast(v as u8) - lo) / (hi - lo)).clamp(0.0, 1.0);
-        }
-        let ink = |x: usize, y: usize| lut[usize::from(px(x, y))];
-
-        // 3. Bounding boxes: inner (half contrast) sets the scale, outer (any ink) the clamp.
-        let half = ((0.5 * cmax - lo) / (hi - lo)).clamp(0.0, 1.0);
-        let (mut inner, mut outer): (Option<Bounds>, Option<Bounds>) = (None, None);
-        for y in 0..height {
-            for x in 0..width {
-                let v = ink(x, y);
-                if v > 0.0 {
-                    grow(&mut outer, x, y);
-                    if v >= half {
-                        grow(&mut inner, x, y);
-                    }
-                }
-            }
-        }
-        let (Some(inner), Some(outer)) = (inner, outer) else {
+        let background = border_median(width, height, px);
+        let Some(levels) = InkLevels::new(luma, background) else {
             return Ok(None);
         };
-        let (bw, bh) = (inner.2 - inner.0 + 1, inner.3 - inner.1 + 1);
-        let scale = f64::from(INK_BOX) / bw.max(bh) as f64;
-        let origin = [
-            inner.0 as f64 + bw as f64 / 2.0,
-            inner.1 as f64 + bh as f64 / 2.0,
-        ];
-        // Bilinear growth spreads each source pixel by half a source pixel each side.
-        let spread = if scale > 1.0 { 0.5 } else { 0.0 };
-        let range = |o: f64, lo_px: usize, hi_px: usize| {
-            (
-                (o - (lo_px as f64 - spread)) * scale,
-                SIDE as f64 - ((hi_px + 1) as f64 + spread - o) * scale,
-            )
+        let ink = |x: usize, y: usize| levels.lut[usize::from(px(x, y))];
+        let Some((inner, outer)) = ink_boxes(width, height, levels.half, ink) else {
+            return Ok(None);
         };
-        let (rx, ry) = (
-            range(origin[0], outer.0, outer.2),
-            range(origin[1], outer.1, outer.3),
-        );
-
-        // 4. Centre of mass, by re-resampling with the corrected offset.
-        let mut dst = Raster::new(SIDE, SIDE);
-        let mut offset = [CENTRE, CENTRE];
-        for pass in 0..=COM_PASSES {
-            let map = Affine {
-                origin,
-                scale,
-                offset,
-            };
-            // Only the outer box holds ink (by construction), so resample just that: three
-            // passes over a large photo then cost three passes over the digit, not the photo.
-            let crop = |x: usize, y: usize| ink(x + outer.0, y + outer.1);
-            let map = Affine {
-                origin: [
-                    map.origin[0] - outer.0 as f64,
-                    map.origin[1] - outer.1 as f64,
-                ],
-                ..map
-            };
-            let (cw, ch) = (outer.2 - outer.0 + 1, outer.3 - outer.1 + 1);
-            raster::resample(cw, ch, crop, map, &mut dst);
-            if pass == COM_PASSES {
-                break;
-            }
-            let Some((cx, cy)) = dst.centre_of_mass() else {
-                break;
-            };
-            offset = [
-                clamp_or_mid(offset[0] + CENTRE - f64::from(cx), rx),
-                clamp_or_mid(offset[1] + CENTRE - f64::from(cy), ry),
-            ];
-        }
+        let dst = centred(inner, outer, ink);
         let mut img = MnistImage::blank();
         for (o, &v) in img.pixels.iter_mut().zip(dst.data()) {
             *o = v.clamp(0.0, 1.0);
@@ -340,6 +247,131 @@ fn rank_value(hist: &[usize; 256], rank: usize) -> u8 {
         }
     }
     255
+}
+
+/// Step 1 of [`MnistImage::from_luma`]: the median of the border pixels, as the mean of the two
+/// middle ranks so that inverting the image inverts the background exactly.
+fn border_median(width: usize, height: usize, px: impl Fn(usize, usize) -> u8) -> f32 {
+    let mut hist = [0usize; 256];
+    for x in 0..width {
+        hist[usize::from(px(x, 0))] += 1;
+        hist[usize::from(px(x, height - 1))] += 1;
+    }
+    for y in 0..height {
+        hist[usize::from(px(0, y))] += 1;
+        hist[usize::from(px(width - 1, y))] += 1;
+    }
+    let n: usize = hist.iter().sum();
+    (f32::from(rank_value(&hist, n.saturating_sub(1) / 2)) + f32::from(rank_value(&hist, n / 2)))
+        / 2.0
+}
+
+/// Step 2 of [`MnistImage::from_luma`]: each grey level's ink in [0, 1], from its contrast
+/// against the background (a light background means dark ink).
+struct InkLevels {
+    lut: [f32; 256],
+    /// The ink at half the image's maximum contrast: the inner box's threshold.
+    half: f32,
+}
+
+impl InkLevels {
+    /// `None` when the image's maximum contrast is under [`MIN_CONTRAST`] (a blank image).
+    fn new(luma: &[u8], background: f32) -> Option<InkLevels> {
+        let dark_ink = background > 127.5;
+        let contrast = |v: u8| {
+            let v = f32::from(v);
+            (if dark_ink {
+                background - v
+            } else {
+                v - background
+            })
+            .max(0.0)
+        };
+        let cmax = luma.iter().map(|&v| contrast(v)).fold(0.0f32, f32::max);
+        if cmax < MIN_CONTRAST {
+            return None;
+        }
+        let (lo, hi) = (NOISE_FLOOR * cmax, SATURATION * cmax);
+        let mut lut = [0.0f32; 256];
+        for (v, o) in lut.iter_mut().enumerate() {
+            *o = ((contrast(v as u8) - lo) / (hi - lo)).clamp(0.0, 1.0);
+        }
+        let half = ((0.5 * cmax - lo) / (hi - lo)).clamp(0.0, 1.0);
+        Some(InkLevels { lut, half })
+    }
+}
+
+/// Step 3 of [`MnistImage::from_luma`]: the inner box (ink at `half` or more: it sets the
+/// scale, so blur and faint noise do not inflate it) and the outer box (any ink: it bounds the
+/// shift). `None` without ink.
+fn ink_boxes(
+    width: usize,
+    height: usize,
+    half: f32,
+    ink: impl Fn(usize, usize) -> f32,
+) -> Option<(Bounds, Bounds)> {
+    let (mut inner, mut outer): (Option<Bounds>, Option<Bounds>) = (None, None);
+    for y in 0..height {
+        for x in 0..width {
+            let v = ink(x, y);
+            if v > 0.0 {
+                grow(&mut outer, x, y);
+                if v >= half {
+                    grow(&mut inner, x, y);
+                }
+            }
+        }
+    }
+    Some((inner?, outer?))
+}
+
+/// Step 4 of [`MnistImage::from_luma`]: the ink resampled so the inner box's longer side is
+/// [`INK_BOX`] px, then shifted (by resampling again, not by shifting pixels) so the centre of
+/// mass is at the field's centre, clamped so the outer box stays in the field.
+fn centred(inner: Bounds, outer: Bounds, ink: impl Fn(usize, usize) -> f32) -> Raster {
+    let (bw, bh) = (inner.2 - inner.0 + 1, inner.3 - inner.1 + 1);
+    let scale = f64::from(INK_BOX) / bw.max(bh) as f64;
+    let origin = [
+        inner.0 as f64 + bw as f64 / 2.0,
+        inner.1 as f64 + bh as f64 / 2.0,
+    ];
+    // Bilinear growth spreads each source pixel by half a source pixel each side.
+    let spread = if scale > 1.0 { 0.5 } else { 0.0 };
+    let range = |o: f64, lo_px: usize, hi_px: usize| {
+        (
+            (o - (lo_px as f64 - spread)) * scale,
+            SIDE as f64 - ((hi_px + 1) as f64 + spread - o) * scale,
+        )
+    };
+    let (rx, ry) = (
+        range(origin[0], outer.0, outer.2),
+        range(origin[1], outer.1, outer.3),
+    );
+    // Only the outer box holds ink (by construction), so resample just that: three passes
+    // over a large photo then cost three passes over the digit, not the photo.
+    let crop = |x: usize, y: usize| ink(x + outer.0, y + outer.1);
+    let (cw, ch) = (outer.2 - outer.0 + 1, outer.3 - outer.1 + 1);
+    let mut dst = Raster::new(SIDE, SIDE);
+    let mut offset = [CENTRE, CENTRE];
+    for pass in 0..=COM_PASSES {
+        let map = Affine {
+            origin: [origin[0] - outer.0 as f64, origin[1] - outer.1 as f64],
+            scale,
+            offset,
+        };
+        raster::resample(cw, ch, crop, map, &mut dst);
+        if pass == COM_PASSES {
+            break;
+        }
+        let Some((cx, cy)) = dst.centre_of_mass() else {
+            break;
+        };
+        offset = [
+            clamp_or_mid(offset[0] + CENTRE - f64::from(cx), rx),
+            clamp_or_mid(offset[1] + CENTRE - f64::from(cy), ry),
+        ];
+    }
+    dst
 }
 
 /// `v` clamped to `[lo, hi]`, or the middle when the range is empty (content larger than the
