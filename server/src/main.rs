@@ -138,6 +138,15 @@ struct App {
 }
 
 async fn serve(config: Config) -> Result<()> {
+    let app = load(&config).await?;
+    let listener = std::net::TcpListener::bind(config.addr)
+        .with_context(|| format!("binding {}", config.addr))?;
+    run(listener, service(app)).await
+}
+
+/// The site (from `--dist` or embedded), its Content-Security-Policy and the model. A model
+/// that fails to load is logged and the API answers 503; the site is served regardless.
+async fn load(config: &Config) -> Result<Arc<App>> {
     let site = match &config.dist {
         Some(dir) => Site::from_dir(dir)?,
         None => Site::embedded()?,
@@ -159,12 +168,15 @@ async fn serve(config: Config) -> Result<()> {
     let slots = api_slots();
     let admission = admission::Admission::new(slots, slots * API_QUEUE_PER_SLOT, API_QUEUE_WAIT);
     let predictor = Arc::new(Predictor::new(classifier, admission));
-    let app = Arc::new(App {
+    Ok(Arc::new(App {
         site,
         csp,
-        predictor: predictor.clone(),
-    });
+        predictor,
+    }))
+}
 
+/// The routes, wrapped in the access log, the security headers and the request timeout.
+fn service(app: Arc<App>) -> impl shards::App {
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi))
@@ -172,13 +184,13 @@ async fn serve(config: Config) -> Result<()> {
             "/api/predict",
             axum::routing::post(predict::handle)
                 .fallback(api_method_not_allowed)
-                .with_state(predictor.clone()),
+                .with_state(app.predictor.clone()),
         )
         .route(
             "/api/read",
             axum::routing::post(predict::handle_read)
                 .fallback(api_method_not_allowed)
-                .with_state(predictor),
+                .with_state(app.predictor.clone()),
         )
         .route("/api/{*rest}", any(api_not_found))
         .fallback(static_file)
@@ -186,7 +198,7 @@ async fn serve(config: Config) -> Result<()> {
     // The layers wrap the router as a whole, not each route (`Router::layer` would box the
     // stack once per layer and clone every box per request: a tenth of a static
     // response's CPU in a profile under load).
-    let service = tower::ServiceBuilder::new()
+    tower::ServiceBuilder::new()
         .layer(middleware::from_fn(access_log))
         // The security headers of every response (static, API, errors): the CSP (which names
         // index.html's inline loader by hash), no MIME sniffing, no referrer, no framing
@@ -215,10 +227,12 @@ async fn serve(config: Config) -> Result<()> {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .service(router);
+        .service(router)
+}
 
-    let listener = std::net::TcpListener::bind(config.addr)
-        .with_context(|| format!("binding {}", config.addr))?;
+/// Serves `service` on `listener` until a shutdown signal, then lets in-flight requests finish
+/// for up to [`SHUTDOWN_GRACE`].
+async fn run(listener: std::net::TcpListener, service: impl shards::App) -> Result<()> {
     let local = listener.local_addr()?;
     info!("listening on http://{local}/");
 
