@@ -535,6 +535,16 @@ impl State {
 
     /// One animation frame: fit the pad to its box, repaint, predict, publish.
     fn frame(&mut self) {
+        self.repaint();
+        if self.predict_dirty {
+            self.predict_dirty = false;
+            self.read_and_publish();
+        }
+    }
+
+    /// Fits the pad to its box and repaints the ink if it changed, or while a scratch-out's
+    /// trace fades or the answer is being written.
+    fn repaint(&mut self) {
         if self.pad.fit(&self.window) {
             self.ink_dirty = true;
             self.pad_resized = true;
@@ -585,46 +595,46 @@ impl State {
             let _ = canvas.set_attribute("data-strokes", &self.sketch.strokes().len().to_string());
             let _ = canvas.set_attribute("data-points", &self.sketch.point_count().to_string());
         }
-        if self.predict_dirty {
-            self.predict_dirty = false;
-            let result = self.read_timed();
-            match result {
-                Ok(Some((reading, t))) => {
-                    let current = self.current_symbol(&reading);
-                    let strokes = reading
-                        .symbols
-                        .get(current)
-                        .map_or(&[][..], |s| &s.strokes[..]);
-                    self.normaliser
-                        .normalise_group(&self.sketch, strokes, &mut self.image);
-                    self.preview.draw(&self.image);
-                    self.view.show(&reading, current, t.infer_ms);
-                    if let Some(i) = self.focus_after.take() {
-                        self.view.focus_symbol(i);
-                    }
-                    self.set_answer_ink(Some(&reading));
-                    self.set_unsure_marks(&reading, current);
-                    self.symbols = reading.symbols.clone();
-                    if self.frame_log.len() < FRAME_LOG_MAX {
-                        self.frame_log.push(t.frame_ms);
-                    }
-                    let _ = self
-                        .body
-                        .dataset()
-                        .set("frameMs", &format!("{:.3}", t.frame_ms));
+    }
+
+    /// Reads the sketch and shows the reading: text, answer, bars, preview, unsure marks.
+    fn read_and_publish(&mut self) {
+        match self.read_timed() {
+            Ok(Some((reading, t))) => {
+                let current = self.current_symbol(&reading);
+                let strokes = reading
+                    .symbols
+                    .get(current)
+                    .map_or(&[][..], |s| &s.strokes[..]);
+                self.normaliser
+                    .normalise_group(&self.sketch, strokes, &mut self.image);
+                self.preview.draw(&self.image);
+                self.view.show(&reading, current, t.infer_ms);
+                if let Some(i) = self.focus_after.take() {
+                    self.view.focus_symbol(i);
                 }
-                Ok(None) => {
-                    self.image = MnistImage::blank();
-                    self.preview.draw(&self.image);
-                    self.view.show_empty();
-                    self.set_answer_ink(None);
-                    self.clear_reading();
+                self.set_answer_ink(Some(&reading));
+                self.set_unsure_marks(&reading, current);
+                self.symbols = reading.symbols.clone();
+                if self.frame_log.len() < FRAME_LOG_MAX {
+                    self.frame_log.push(t.frame_ms);
                 }
-                Err(message) => {
-                    self.view.model_failed(&message);
-                    self.set_answer_ink(None);
-                    self.clear_reading();
-                }
+                let _ = self
+                    .body
+                    .dataset()
+                    .set("frameMs", &format!("{:.3}", t.frame_ms));
+            }
+            Ok(None) => {
+                self.image = MnistImage::blank();
+                self.preview.draw(&self.image);
+                self.view.show_empty();
+                self.set_answer_ink(None);
+                self.clear_reading();
+            }
+            Err(message) => {
+                self.view.model_failed(&message);
+                self.set_answer_ink(None);
+                self.clear_reading();
             }
         }
     }
