@@ -588,184 +588,240 @@ fn max_diff(a: &[f32], b: &[f32]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String {
+/// A report section: the lines `write` gives to `line`, each ended by a newline.
+fn section(write: impl FnOnce(&mut dyn FnMut(String))) -> String {
     let mut out = String::new();
-    let mut line = |s: String| {
+    write(&mut |s: String| {
         out.push_str(&s);
         out.push('\n');
-    };
-    let f = |x: f64| format!("{x:.3}");
-    let ratio = |a: f64, b: f64| format!("{:.2}x", a / b);
-    let ort_infer = b.ort_infer;
-    let ort_output: Vec<f32> = b.ort["output"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_f64())
-                .map(|x| x as f32)
-                .collect()
-        })
-        .unwrap_or_default();
-
-    line(format!("\nChromium: {}", b.user_agent));
-    line(format!(
-        "onnxruntime-web {} (wasm, 1 thread, SIMD), cross-origin isolated: {}",
-        b.ort["ortVersion"].as_str().unwrap_or("?"),
-        b.ort["crossOriginIsolated"]
-    ));
-
-    line("\n## Bytes shipped (gzip: level 9, brotli: quality 11)\n".into());
-    line("| file | raw | gzip | brotli |".into());
-    line("|---|---:|---:|---:|".into());
-    for (who, files) in [("ours", ours), ("onnxruntime-web", ort)] {
-        for a in files {
-            line(format!(
-                "| {who}: {} | {} | {} | {} |",
-                a.name,
-                kb(a.raw),
-                kb(a.gzip),
-                kb(a.brotli)
-            ));
-        }
-    }
-    let (our_raw, our_gz, our_br) = total(ours);
-    let (ort_raw, ort_gz, ort_br) = total(ort);
-    line(format!(
-        "| **ours, total** | **{}** | **{}** | **{}** |",
-        kb(our_raw),
-        kb(our_gz),
-        kb(our_br)
-    ));
-    line(format!(
-        "| **onnxruntime-web + model, total** | **{}** | **{}** | **{}** |",
-        kb(ort_raw),
-        kb(ort_gz),
-        kb(ort_br)
-    ));
-    line(format!(
-        "| ours / onnxruntime-web | {} | {} | {} |",
-        ratio(our_raw as f64, ort_raw as f64),
-        ratio(our_gz as f64, ort_gz as f64),
-        ratio(our_br as f64, ort_br as f64)
-    ));
-
-    let a = &b.app;
-    line("\n## Cold start (ms since navigation start; loopback)\n".into());
-    line("| | wasm fetched | module running | model parse+optimise | ready |".into());
-    line("|---|---:|---:|---:|---:|".into());
-    let mut load_row = |name: &str, l: &Load| {
-        line(format!(
-            "| {name} | {:.1} | {:.1} (+{:.1} compile+instantiate) | {:.1} | **{:.1}** |",
-            l.wasm_fetched,
-            l.started,
-            l.started - l.wasm_fetched,
-            l.model,
-            l.ready
-        ))
-    };
-    load_row("ours, first visit", &a.cold);
-    load_row(
-        &format!("ours, warm visit (median of {WARM_VISITS})"),
-        &a.warm,
-    );
-    for (label, v) in &b.variants {
-        load_row(&format!("ours, {label}, first visit"), &v.cold);
-    }
-    let mut ort_start = |visit: &str, report: &Value| {
-        let n = |key: &str| report[key].as_f64().unwrap_or(f64::NAN);
-        line(format!(
-            "\nonnxruntime-web, {visit}: first session {:.1} ms = wasm fetch+instantiate {:.1} \
-             + session creation {:.1}; ready {:.1} ms after navigation start.",
-            n("firstSessionMs"),
-            n("wasmInitMs"),
-            n("sessionMs"),
-            n("readyMs")
-        ));
-        n("wasmInitMs") + n("sessionMs")
-    };
-    ort_start("first visit", &b.ort);
-    let ort_warm_start = ort_start(
-        &format!("warm visit (median of {WARM_VISITS})"),
-        &b.ort_warm,
-    );
-    line(format!(
-        "\nOur page load to ready / ort's wasm instantiate + session creation, both warm: \
-         {:.1} / {:.1} = {}",
-        a.warm.ready,
-        ort_warm_start,
-        ratio(a.warm.ready, ort_warm_start)
-    ));
-    line(format!(
-        "Native tract, parse+optimise the model: {:.1} ms (wasm/native {})",
-        native.load_ms,
-        ratio(a.cold.model, native.load_ms)
-    ));
-
-    line(format!(
-        "\n## Latency (ms; {} timed runs each, in {ROUNDS} rounds that visit every page in turn)\n",
-        a.infer.n
-    ));
-    line("| | median | p95 | min | mean |".into());
-    line("|---|---:|---:|---:|---:|".into());
-    let mut row = |name: &str, s: &Stats| {
-        line(format!(
-            "| {name} | **{}** | {} | {} | {} |",
-            f(s.median),
-            f(s.p95),
-            f(s.min),
-            f(s.mean)
-        ))
-    };
-    row("inference, tract wasm (ours)", &a.infer);
-    row("inference, onnxruntime-web", &ort_infer);
-    for (label, v) in &b.variants {
-        row(&format!("inference, tract wasm, {label}"), &v.infer);
-    }
-    row("inference, tract native", &native.infer);
-    row("frame (normalise + infer), tract wasm (ours)", &a.frame);
-    for (label, v) in &b.variants {
-        row(&format!("frame, tract wasm, {label}"), &v.frame);
-    }
-    row("frame (normalise + infer), tract native", &native.frame);
-
-    line("\n## Ratios\n".into());
-    line("| | median | p95 |".into());
-    line("|---|---:|---:|".into());
-    let mut ratio_row = |name: &str, x: &Stats, y: &Stats| {
-        line(format!(
-            "| {name} | {} | {} |",
-            ratio(x.median, y.median),
-            ratio(x.p95, y.p95)
-        ))
-    };
-    ratio_row(
-        "inference: tract wasm / onnxruntime-web",
-        &a.infer,
-        &ort_infer,
-    );
-    ratio_row(
-        "inference: tract wasm / tract native",
-        &a.infer,
-        &native.infer,
-    );
-    ratio_row("frame: tract wasm / tract native", &a.frame, &native.frame);
-    for (label, v) in &b.variants {
-        ratio_row(
-            &format!("inference: {label} / shipped build"),
-            &v.infer,
-            &a.infer,
-        );
-        ratio_row(
-            &format!("frame: {label} / shipped build"),
-            &v.frame,
-            &a.frame,
-        );
-    }
-
-    line(format!(
-        "\nOutputs on the benchmark input agree: max |wasm - native| = {:.2e}, max |tract - onnxruntime-web| = {:.2e}",
-        max_diff(&a.output, &native.output),
-        max_diff(&a.output, &ort_output)
-    ));
+    });
     out
+}
+
+/// `a / b` as a ratio, `1.74x`.
+fn ratio(a: f64, b: f64) -> String {
+    format!("{:.2}x", a / b)
+}
+
+/// Milliseconds with three decimals.
+fn ms3(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+/// The benchmark's printed report: bytes, cold start, latency, ratios, output agreement.
+fn report(ours: &[Asset], ort: &[Asset], native: &Native, b: &Browser) -> String {
+    [
+        report_header(b),
+        report_bytes(ours, ort),
+        report_cold_start(native, b),
+        report_latency(native, b),
+        report_ratios(native, b),
+        report_agreement(native, b),
+    ]
+    .concat()
+}
+
+/// The browsers compared.
+fn report_header(b: &Browser) -> String {
+    section(|line| {
+        line(format!("\nChromium: {}", b.user_agent));
+        line(format!(
+            "onnxruntime-web {} (wasm, 1 thread, SIMD), cross-origin isolated: {}",
+            b.ort["ortVersion"].as_str().unwrap_or("?"),
+            b.ort["crossOriginIsolated"]
+        ));
+    })
+}
+
+/// What each page downloads, per file and in total.
+fn report_bytes(ours: &[Asset], ort: &[Asset]) -> String {
+    section(|line| {
+        line("\n## Bytes shipped (gzip: level 9, brotli: quality 11)\n".into());
+        line("| file | raw | gzip | brotli |".into());
+        line("|---|---:|---:|---:|".into());
+        for (who, files) in [("ours", ours), ("onnxruntime-web", ort)] {
+            for a in files {
+                line(format!(
+                    "| {who}: {} | {} | {} | {} |",
+                    a.name,
+                    kb(a.raw),
+                    kb(a.gzip),
+                    kb(a.brotli)
+                ));
+            }
+        }
+        let (our_raw, our_gz, our_br) = total(ours);
+        let (ort_raw, ort_gz, ort_br) = total(ort);
+        line(format!(
+            "| **ours, total** | **{}** | **{}** | **{}** |",
+            kb(our_raw),
+            kb(our_gz),
+            kb(our_br)
+        ));
+        line(format!(
+            "| **onnxruntime-web + model, total** | **{}** | **{}** | **{}** |",
+            kb(ort_raw),
+            kb(ort_gz),
+            kb(ort_br)
+        ));
+        line(format!(
+            "| ours / onnxruntime-web | {} | {} | {} |",
+            ratio(our_raw as f64, ort_raw as f64),
+            ratio(our_gz as f64, ort_gz as f64),
+            ratio(our_br as f64, ort_br as f64)
+        ));
+    })
+}
+
+/// From navigation to a loaded model, first and warm visits.
+fn report_cold_start(native: &Native, b: &Browser) -> String {
+    section(|line| {
+        let a = &b.app;
+        line("\n## Cold start (ms since navigation start; loopback)\n".into());
+        line("| | wasm fetched | module running | model parse+optimise | ready |".into());
+        line("|---|---:|---:|---:|---:|".into());
+        let mut load_row = |name: &str, l: &Load| {
+            line(format!(
+                "| {name} | {:.1} | {:.1} (+{:.1} compile+instantiate) | {:.1} | **{:.1}** |",
+                l.wasm_fetched,
+                l.started,
+                l.started - l.wasm_fetched,
+                l.model,
+                l.ready
+            ))
+        };
+        load_row("ours, first visit", &a.cold);
+        load_row(
+            &format!("ours, warm visit (median of {WARM_VISITS})"),
+            &a.warm,
+        );
+        for (label, v) in &b.variants {
+            load_row(&format!("ours, {label}, first visit"), &v.cold);
+        }
+        let mut ort_start = |visit: &str, report: &Value| {
+            let n = |key: &str| report[key].as_f64().unwrap_or(f64::NAN);
+            line(format!(
+                "\nonnxruntime-web, {visit}: first session {:.1} ms = wasm fetch+instantiate {:.1} \
+                 + session creation {:.1}; ready {:.1} ms after navigation start.",
+                n("firstSessionMs"),
+                n("wasmInitMs"),
+                n("sessionMs"),
+                n("readyMs")
+            ));
+            n("wasmInitMs") + n("sessionMs")
+        };
+        ort_start("first visit", &b.ort);
+        let ort_warm_start = ort_start(
+            &format!("warm visit (median of {WARM_VISITS})"),
+            &b.ort_warm,
+        );
+        line(format!(
+            "\nOur page load to ready / ort's wasm instantiate + session creation, both warm: \
+             {:.1} / {:.1} = {}",
+            a.warm.ready,
+            ort_warm_start,
+            ratio(a.warm.ready, ort_warm_start)
+        ));
+        line(format!(
+            "Native tract, parse+optimise the model: {:.1} ms (wasm/native {})",
+            native.load_ms,
+            ratio(a.cold.model, native.load_ms)
+        ));
+    })
+}
+
+/// Inference and whole-frame times, wasm and native.
+fn report_latency(native: &Native, b: &Browser) -> String {
+    section(|line| {
+        let a = &b.app;
+        let ort_infer = &b.ort_infer;
+        line(format!(
+            "\n## Latency (ms; {} timed runs each, in {ROUNDS} rounds that visit every page in turn)\n",
+            a.infer.n
+        ));
+        line("| | median | p95 | min | mean |".into());
+        line("|---|---:|---:|---:|---:|".into());
+        let mut row = |name: &str, s: &Stats| {
+            line(format!(
+                "| {name} | **{}** | {} | {} | {} |",
+                ms3(s.median),
+                ms3(s.p95),
+                ms3(s.min),
+                ms3(s.mean)
+            ))
+        };
+        row("inference, tract wasm (ours)", &a.infer);
+        row("inference, onnxruntime-web", ort_infer);
+        for (label, v) in &b.variants {
+            row(&format!("inference, tract wasm, {label}"), &v.infer);
+        }
+        row("inference, tract native", &native.infer);
+        row("frame (normalise + infer), tract wasm (ours)", &a.frame);
+        for (label, v) in &b.variants {
+            row(&format!("frame, tract wasm, {label}"), &v.frame);
+        }
+        row("frame (normalise + infer), tract native", &native.frame);
+    })
+}
+
+/// Ratios of the medians and p95s, each against its baseline from the same run.
+fn report_ratios(native: &Native, b: &Browser) -> String {
+    section(|line| {
+        let a = &b.app;
+        line("\n## Ratios\n".into());
+        line("| | median | p95 |".into());
+        line("|---|---:|---:|".into());
+        let mut ratio_row = |name: &str, x: &Stats, y: &Stats| {
+            line(format!(
+                "| {name} | {} | {} |",
+                ratio(x.median, y.median),
+                ratio(x.p95, y.p95)
+            ))
+        };
+        ratio_row(
+            "inference: tract wasm / onnxruntime-web",
+            &a.infer,
+            &b.ort_infer,
+        );
+        ratio_row(
+            "inference: tract wasm / tract native",
+            &a.infer,
+            &native.infer,
+        );
+        ratio_row("frame: tract wasm / tract native", &a.frame, &native.frame);
+        for (label, v) in &b.variants {
+            ratio_row(
+                &format!("inference: {label} / shipped build"),
+                &v.infer,
+                &a.infer,
+            );
+            ratio_row(
+                &format!("frame: {label} / shipped build"),
+                &v.frame,
+                &a.frame,
+            );
+        }
+    })
+}
+
+/// The largest output differences on the benchmark input.
+fn report_agreement(native: &Native, b: &Browser) -> String {
+    section(|line| {
+        let a = &b.app;
+        let ort_output: Vec<f32> = b.ort["output"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_f64())
+                    .map(|x| x as f32)
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        line(format!(
+            "\nOutputs on the benchmark input agree: max |wasm - native| = {:.2e}, max |tract - onnxruntime-web| = {:.2e}",
+            max_diff(&a.output, &native.output),
+            max_diff(&a.output, &ort_output)
+        ));
+    })
 }
