@@ -700,7 +700,22 @@ async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
     let read = sum_reading(c).await?;
     ensure!(read.0 == "1+2=" && read.1 == "3", "1+2= reads {read:?}");
 
-    // The mouse: a digit of the sum, changed to another digit it might be.
+    let index = fix_by_mouse(c).await?;
+    fix_by_keyboard(c, index, &read.0).await?;
+    let symbol_strokes = digits::write_line(
+        &read.0[index..index + 1],
+        left + index as f64 * advance,
+        top,
+        side,
+        advance,
+    )
+    .context("drawing")?;
+    tap_opens_the_menu_without_ink(c, &symbol_strokes, written).await?;
+    click(c, "#clear").await
+}
+
+/// The mouse: a digit of `1+2=`, changed to another digit it might be. Which symbol was fixed.
+async fn fix_by_mouse(c: &Client) -> Result<usize> {
     let mut fixed = None;
     for index in [0usize, 2] {
         click(c, &format!("#prediction .sym[data-index=\"{index}\"]")).await?;
@@ -737,7 +752,12 @@ async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
     let marked = js(c, &format!("return document.querySelector('#prediction .sym[data-index=\"{index}\"]').hasAttribute('data-fixed')")).await?;
     ensure!(marked == true, "the fixed symbol is not marked data-fixed");
 
-    // The keyboard: back to what the model read first (its top choice comes first).
+    Ok(index)
+}
+
+/// The keyboard: symbol `index` of `read` back to what the model read first (its top choice
+/// comes first in the menu), and the focus back on the symbol.
+async fn fix_by_keyboard(c: &Client, index: usize, read: &str) -> Result<()> {
     js(
         c,
         &format!(
@@ -763,7 +783,6 @@ async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
     press(c, &[char::from(Key::Up)]).await?;
     press(c, &[char::from(Key::Enter)]).await?;
     let expected: String = read
-        .0
         .chars()
         .enumerate()
         .map(|(i, ch)| {
@@ -785,15 +804,16 @@ async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
         focused(c).await?
     );
 
-    // A tap on the symbol's ink: the menu, and no new stroke; Esc closes only the menu.
-    let symbol_strokes = digits::write_line(
-        &read.0[index..index + 1],
-        left + index as f64 * advance,
-        top,
-        side,
-        advance,
-    )
-    .context("drawing")?;
+    Ok(())
+}
+
+/// A tap on a symbol's ink (`symbol_strokes`, as drawn) opens its menu and adds no stroke;
+/// Esc closes only the menu. `written` is the pad's stroke count before the tap.
+async fn tap_opens_the_menu_without_ink(
+    c: &Client,
+    symbol_strokes: &[Vec<(f64, f64)>],
+    written: u64,
+) -> Result<()> {
     let (sx, sy) = symbol_strokes[0][symbol_strokes[0].len() / 2];
     support::page::draw_strokes(c, &[vec![(sx, sy)]]).await?;
     ensure!(
@@ -810,7 +830,7 @@ async fn fixes_a_misread_symbol(c: &Client) -> Result<()> {
         reading(c).await?.2 == written,
         "Esc cleared the pad instead of closing the menu"
     );
-    click(c, "#clear").await
+    Ok(())
 }
 
 async fn press(c: &Client, keys: &[char]) -> Result<()> {
