@@ -259,3 +259,103 @@ pub fn misread_sheet(onnx: &[u8], sets: &TestSets, out: &std::path::Path) -> Res
     println!();
     Ok(misread.len())
 }
+
+/// How several models read the same digits: each alone, their mean (an ensemble), and which
+/// stroke digits every one of them misreads. Digits that independently trained models all
+/// misread are what the stroke conversion made ambiguous, not what one run happened to learn;
+/// an ensemble shows what averaging runs out variance would gain.
+pub struct Agreement {
+    digits: &'static str,
+    /// Per model: its name, and its bitmap and stroke accuracy.
+    models: Vec<(String, f64, f64)>,
+    ensemble: (f64, f64),
+    /// Stroke digits misread by every model, and by at least one.
+    misread_by_all: usize,
+    misread_by_any: usize,
+    total: usize,
+}
+
+pub fn agreement(models: &[(String, Vec<u8>)], sets: &TestSets) -> Result<Agreement> {
+    let (bitmaps, strokes) = (&sets.bitmaps, &sets.strokes);
+    let mut ensemble = (
+        vec![[0f32; CLASSES]; bitmaps.1.len()],
+        vec![[0f32; CLASSES]; strokes.1.len()],
+    );
+    let mut misread_count = vec![0usize; strokes.1.len()];
+    let mut rows = Vec::new();
+    for (name, onnx) in models {
+        let classifier = classifier(onnx).with_context(|| format!("model {name}"))?;
+        let bitmaps_right = read_into(&classifier, bitmaps, &mut ensemble.0)?;
+        let strokes_right = read_into(&classifier, strokes, &mut ensemble.1)?;
+        for (count, right) in misread_count.iter_mut().zip(&strokes_right) {
+            *count += usize::from(!right);
+        }
+        rows.push((name.clone(), share(&bitmaps_right), share(&strokes_right)));
+    }
+    let mean_right = |sums: &[[f32; CLASSES]], labels: &[u8]| {
+        let right: Vec<bool> = sums
+            .iter()
+            .zip(labels)
+            .map(|(s, &l)| crate::fit::argmax(s) == usize::from(l))
+            .collect();
+        share(&right)
+    };
+    Ok(Agreement {
+        digits: sets.digits,
+        ensemble: (
+            mean_right(&ensemble.0, &bitmaps.1),
+            mean_right(&ensemble.1, &strokes.1),
+        ),
+        misread_by_all: misread_count.iter().filter(|&&n| n == models.len()).count(),
+        misread_by_any: misread_count.iter().filter(|&&n| n > 0).count(),
+        total: strokes.1.len(),
+        models: rows,
+    })
+}
+
+/// Which of `images` the classifier reads right; adds its probabilities to `sum`.
+fn read_into(
+    classifier: &Classifier,
+    (images, labels): &(Vec<MnistImage>, Vec<u8>),
+    sum: &mut [[f32; CLASSES]],
+) -> Result<Vec<bool>> {
+    let out = classifier.predict_batch(images)?;
+    for (s, p) in sum.iter_mut().zip(&out) {
+        for (s, v) in s.iter_mut().zip(p.as_array()) {
+            *s += v;
+        }
+    }
+    Ok(out
+        .iter()
+        .zip(labels)
+        .map(|(p, &l)| p.top().0 == usize::from(l))
+        .collect())
+}
+
+fn share(right: &[bool]) -> f64 {
+    right.iter().filter(|&&r| r).count() as f64 / right.len().max(1) as f64
+}
+
+impl fmt::Display for Agreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.digits;
+        writeln!(f, "\n{} models on the {digits} digits:", self.models.len())?;
+        writeln!(f, "| model | bitmaps | as strokes |")?;
+        writeln!(f, "| --- | --- | --- |")?;
+        for (name, b, s) in &self.models {
+            writeln!(f, "| {name} | {:.2}% | {:.2}% |", 100.0 * b, 100.0 * s)?;
+        }
+        let (b, s) = self.ensemble;
+        writeln!(
+            f,
+            "| mean of their probabilities | {:.2}% | {:.2}% |",
+            100.0 * b,
+            100.0 * s
+        )?;
+        writeln!(
+            f,
+            "digits as strokes misread by every model: {} of {}; by at least one: {}",
+            self.misread_by_all, self.total, self.misread_by_any
+        )
+    }
+}

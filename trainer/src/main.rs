@@ -57,6 +57,11 @@ enum Command {
         /// per pair, the MNIST bitmap and its stroke rendering, grouped by true class.
         #[arg(long)]
         misreads: Option<PathBuf>,
+        /// Other models to compare with `--model` on the same digits (repeatable): each
+        /// alone, the mean of all their probabilities, and how many stroke digits every one
+        /// of them misreads.
+        #[arg(long = "with")]
+        with: Vec<PathBuf>,
     },
     /// Writes a contact sheet (binary PGM) of what training sees: per row, one class; columns
     /// alternate MNIST bitmaps, the same digits as strokes, and augmented copies.
@@ -93,6 +98,7 @@ fn main() -> Result<()> {
             seed,
             validation,
             misreads,
+            with,
         } => {
             let onnx = std::fs::read(&model)
                 .with_context(|| format!("reading the model {}", model.display()))?;
@@ -108,6 +114,15 @@ fn main() -> Result<()> {
             if let Some(out) = misreads {
                 let n = eval::misread_sheet(&onnx, &sets, &out)?;
                 println!("wrote {} ({n} misread stroke digits)", out.display());
+            }
+            if !with.is_empty() {
+                let mut models = vec![(model.display().to_string(), onnx)];
+                for path in &with {
+                    let onnx = std::fs::read(path)
+                        .with_context(|| format!("reading the model {}", path.display()))?;
+                    models.push((path.display().to_string(), onnx));
+                }
+                print!("{}", eval::agreement(&models, &sets)?);
             }
         }
         Command::Samples { data, out, seed } => {

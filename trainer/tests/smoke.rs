@@ -135,6 +135,10 @@ fn short_run_exports_standard_deterministic_onnx() {
         .arg(data_dir())
         .arg("--misreads")
         .arg(&sheet)
+        // Compared with itself: every digit one copy misreads, the other does too, and their
+        // mean reads what each reads.
+        .arg("--with")
+        .arg(first_dir.join("model.onnx"))
         .output()
         .expect("running trainer eval --split validation");
     let text = String::from_utf8_lossy(&eval.stdout);
@@ -153,6 +157,26 @@ fn short_run_exports_standard_deterministic_onnx() {
         .and_then(|t| t.rsplit('(').next())
         .and_then(|n| n.parse().ok())
         .expect("the count of misread digits");
+    assert!(
+        text.contains(&format!(
+            "digits as strokes misread by every model: {misread} of 500; by at least one: \
+             {misread}"
+        )),
+        "{text}"
+    );
+    let alone = text
+        .lines()
+        .find(|l| l.contains("digits as strokes (Normaliser)"))
+        .and_then(|l| l.split('|').nth(2))
+        .and_then(|c| c.split('%').next())
+        .map(str::trim)
+        .expect("the stroke accuracy");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| mean of their probabilities")
+                && l.contains(&format!("| {alone}% |"))),
+        "{text}"
+    );
     let pgm = std::fs::read(&sheet).expect("the misread sheet");
     assert!(pgm.starts_with(b"P5\n"), "not a binary PGM");
     // 8 pairs of 28x28 images per row, a pixel apart; one row per 8 misread digits.
