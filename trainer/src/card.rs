@@ -18,6 +18,7 @@ use crate::export::{INPUT_NAME, OPSET, OUTPUT_NAME};
 use crate::fit::Fitted;
 use crate::model::{CHANNELS, POOL_AFTER};
 use crate::sources::operators::OPERATORS;
+use crate::sources::Mix;
 use crate::train::{TrainOptions, PARITY_IMAGES};
 
 /// What each epoch drew from each source.
@@ -82,6 +83,49 @@ fn round(s: f64) -> f64 {
     (s * 10.0).round() / 10.0
 }
 
+/// The network in one line, from the model's constants.
+fn architecture() -> String {
+    let widths: Vec<String> = CHANNELS[1..].iter().map(|c| c.to_string()).collect();
+    let pooled: Vec<String> = (1..)
+        .zip(POOL_AFTER)
+        .filter(|&(_, pool)| pool)
+        .map(|(conv, _)| conv.to_string())
+        .collect();
+    format!(
+        "CNN: {} x [Conv3x3 (BatchNorm folded) + ReLU], channels {}, MaxPool2x2 after \
+         convs {}, GlobalAveragePool, Gemm {}->{CLASSES}, Softmax",
+        widths.len(),
+        widths.join("-"),
+        pooled.join(" and "),
+        CHANNELS[CHANNELS.len() - 1]
+    )
+}
+
+fn machine() -> String {
+    format!(
+        "{} cores, AdamW on burn's Flex CPU backend",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    )
+}
+
+impl SourcesCard {
+    fn new(mix: &Mix) -> Self {
+        SourcesCard {
+            mnist_bitmaps_per_epoch: mix.bitmaps,
+            mnist_strokes_per_epoch: mix.strokes,
+            operators_per_class_per_epoch: mix.per_operator,
+            description: "MNIST training bitmaps; the same digits thinned, traced into \
+                          pen strokes with pointer-like sampling and rendered by \
+                          mathsketch::Normaliser, drawn afresh every epoch; operators \
+                          from the trainer's stroke generator rendered the same way, \
+                          fresh every epoch"
+                .into(),
+        }
+    }
+}
+
 /// Everything the card states, gathered by the training run's stages.
 pub struct Facts<'a> {
     pub opts: &'a TrainOptions,
@@ -98,13 +142,6 @@ pub struct Facts<'a> {
 impl ModelCard {
     pub fn new(facts: &Facts) -> Self {
         let opts = facts.opts;
-        let widths: Vec<String> = CHANNELS[1..].iter().map(|c| c.to_string()).collect();
-        let pooled: Vec<String> = (1..)
-            .zip(POOL_AFTER)
-            .filter(|&(_, pool)| pool)
-            .map(|(conv, _)| conv.to_string())
-            .collect();
-        let mix = opts.mix();
         ModelCard {
             file: opts
                 .out
@@ -112,14 +149,7 @@ impl ModelCard {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             classes: SYMBOLS.iter().map(|s| s.class_name().to_string()).collect(),
-            architecture: format!(
-                "CNN: {} x [Conv3x3 (BatchNorm folded) + ReLU], channels {}, MaxPool2x2 after \
-                 convs {}, GlobalAveragePool, Gemm {}->{CLASSES}, Softmax",
-                widths.len(),
-                widths.join("-"),
-                pooled.join(" and "),
-                CHANNELS[CHANNELS.len() - 1]
-            ),
+            architecture: architecture(),
             input: format!("{INPUT_NAME}: float32 [N,1,28,28], 0..1, white ink on black"),
             output: format!("{OUTPUT_NAME}: float32 [N,{CLASSES}], softmax, in `classes` order"),
             opset: OPSET,
@@ -132,17 +162,7 @@ impl ModelCard {
             peak_learning_rate: opts.learning_rate,
             train_digits: facts.train_digits,
             validation_digits: opts.validation,
-            sources: SourcesCard {
-                mnist_bitmaps_per_epoch: mix.bitmaps,
-                mnist_strokes_per_epoch: mix.strokes,
-                operators_per_class_per_epoch: mix.per_operator,
-                description: "MNIST training bitmaps; the same digits thinned, traced into \
-                              pen strokes with pointer-like sampling and rendered by \
-                              mathsketch::Normaliser, drawn afresh every epoch; operators \
-                              from the trainer's stroke generator rendered the same way, \
-                              fresh every epoch"
-                    .into(),
-            },
+            sources: SourcesCard::new(&opts.mix()),
             augmentation: format!("{:?}", Augment::default()),
             operator_augmentation: format!("{:?}", Augment::operators()),
             epoch_wall_seconds: facts
@@ -152,12 +172,7 @@ impl ModelCard {
                 .map(|&s| round(s))
                 .collect(),
             training_wall_seconds: round(facts.training_seconds),
-            machine: format!(
-                "{} cores, AdamW on burn's Flex CPU backend",
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1)
-            ),
+            machine: machine(),
             validation_accuracy: facts
                 .fitted
                 .validation

@@ -160,6 +160,92 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> pb::ValueInfoProto {
     }
 }
 
+/// The graph being built: nodes in order, their initialisers, and the tensor the next node
+/// reads.
+struct Graph {
+    nodes: Vec<pb::NodeProto>,
+    inits: Vec<pb::TensorProto>,
+    last: String,
+}
+
+impl Graph {
+    /// Appends node `name` reading the last tensor (and `extra` inputs) and writing `output`.
+    fn then(
+        &mut self,
+        (op, name, output): (&str, &str, &str),
+        extra: &[&str],
+        attrs: Vec<pb::AttributeProto>,
+    ) {
+        let inputs: Vec<&str> = std::iter::once(self.last.as_str())
+            .chain(extra.iter().copied())
+            .collect();
+        self.nodes.push(node(op, name, &inputs, output, attrs));
+        self.last = output.to_string();
+    }
+
+    /// Conv `i` (its BatchNorm folded in), its Relu, and a 2x2 MaxPool if `pool`.
+    fn conv_block(&mut self, i: usize, conv: &FoldedConv, pool: bool) {
+        let (wn, bn) = (format!("conv{i}.weight"), format!("conv{i}.bias"));
+        self.inits.push(tensor(
+            &wn,
+            &[conv.channels_out, conv.channels_in, 3, 3],
+            &conv.weight,
+        ));
+        self.inits
+            .push(tensor(&bn, &[conv.channels_out], &conv.bias));
+        let conv_name = format!("conv{i}");
+        self.then(
+            ("Conv", &conv_name, &conv_name),
+            &[&wn, &bn],
+            vec![
+                ints("kernel_shape", &[3, 3]),
+                ints("pads", &[1, 1, 1, 1]),
+                ints("strides", &[1, 1]),
+            ],
+        );
+        let relu = format!("relu{i}");
+        self.then(("Relu", &relu, &relu), &[], vec![]);
+        if pool {
+            let pool = format!("pool{i}");
+            self.then(
+                ("MaxPool", &pool, &pool),
+                &[],
+                vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])],
+            );
+        }
+    }
+
+    /// Global average pooling, the linear layer and Softmax: features -> probabilities.
+    fn head(&mut self, w: &Weights) -> Result<()> {
+        let features = CHANNELS[CHANNELS.len() - 1];
+        ensure!(
+            w.head_weight.len() == features * CLASSES,
+            "head weight size"
+        );
+        self.then(("GlobalAveragePool", "gap", "gap"), &[], vec![]);
+        self.then(
+            ("Flatten", "flatten", "features"),
+            &[],
+            vec![int("axis", 1)],
+        );
+        self.inits
+            .push(tensor("head.weight", &[features, CLASSES], &w.head_weight));
+        self.inits
+            .push(tensor("head.bias", &[CLASSES], &w.head_bias));
+        self.then(
+            ("Gemm", "head", "logits"),
+            &["head.weight", "head.bias"],
+            vec![],
+        );
+        self.then(
+            ("Softmax", "softmax", OUTPUT_NAME),
+            &[],
+            vec![int("axis", 1)],
+        );
+        Ok(())
+    }
+}
+
 /// Builds the ONNX model: `image float32 [N,1,28,28]` in [0,1] -> `probabilities float32 [N,17]`.
 pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
     ensure!(
@@ -167,74 +253,15 @@ pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
         "expected {} convolutions",
         POOL_AFTER.len()
     );
-    let mut nodes = Vec::new();
-    let mut inits = Vec::new();
-    let mut x = INPUT_NAME.to_string();
+    let mut graph = Graph {
+        nodes: Vec::new(),
+        inits: Vec::new(),
+        last: INPUT_NAME.to_string(),
+    };
     for (i, (conv, pool)) in w.convs.iter().zip(POOL_AFTER).enumerate() {
-        let (wn, bn) = (format!("conv{i}.weight"), format!("conv{i}.bias"));
-        inits.push(tensor(
-            &wn,
-            &[conv.channels_out, conv.channels_in, 3, 3],
-            &conv.weight,
-        ));
-        inits.push(tensor(&bn, &[conv.channels_out], &conv.bias));
-        let c = format!("conv{i}");
-        nodes.push(node(
-            "Conv",
-            &c,
-            &[&x, &wn, &bn],
-            &c,
-            vec![
-                ints("kernel_shape", &[3, 3]),
-                ints("pads", &[1, 1, 1, 1]),
-                ints("strides", &[1, 1]),
-            ],
-        ));
-        let r = format!("relu{i}");
-        nodes.push(node("Relu", &r, &[&c], &r, vec![]));
-        x = r;
-        if pool {
-            let p = format!("pool{i}");
-            nodes.push(node(
-                "MaxPool",
-                &p,
-                &[&x],
-                &p,
-                vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2])],
-            ));
-            x = p;
-        }
+        graph.conv_block(i, conv, pool);
     }
-    nodes.push(node("GlobalAveragePool", "gap", &[&x], "gap", vec![]));
-    nodes.push(node(
-        "Flatten",
-        "flatten",
-        &["gap"],
-        "features",
-        vec![int("axis", 1)],
-    ));
-    let features = CHANNELS[CHANNELS.len() - 1];
-    ensure!(
-        w.head_weight.len() == features * CLASSES,
-        "head weight size"
-    );
-    inits.push(tensor("head.weight", &[features, CLASSES], &w.head_weight));
-    inits.push(tensor("head.bias", &[CLASSES], &w.head_bias));
-    nodes.push(node(
-        "Gemm",
-        "head",
-        &["features", "head.weight", "head.bias"],
-        "logits",
-        vec![],
-    ));
-    nodes.push(node(
-        "Softmax",
-        "softmax",
-        &["logits"],
-        OUTPUT_NAME,
-        vec![int("axis", 1)],
-    ));
-
+    graph.head(w)?;
     let model = pb::ModelProto {
         ir_version: IR_VERSION,
         opset_import: vec![pb::OperatorSetIdProto {
@@ -245,8 +272,8 @@ pub fn to_onnx(w: &Weights) -> Result<Vec<u8>> {
         // Deliberately no version string or timestamp: the bytes depend on the weights only.
         graph: Some(pb::GraphProto {
             name: "mathsketch_digits".into(),
-            node: nodes,
-            initializer: inits,
+            node: graph.nodes,
+            initializer: graph.inits,
             input: vec![value_info(INPUT_NAME, &[None, Some(1), Some(28), Some(28)])],
             output: vec![value_info(OUTPUT_NAME, &[None, Some(CLASSES)])],
             ..Default::default()

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -141,6 +141,52 @@ fn progress_bar(epoch: usize, epochs: usize, batches: usize) -> Result<ProgressB
     Ok(bar)
 }
 
+/// The loss of `batch` (to take the gradient of), its value, and how many images the model
+/// read right.
+fn batch_loss(
+    model: &DigitNet,
+    loss_fn: &CrossEntropyLoss,
+    batch: &[Sample],
+    device: &Device,
+) -> Result<(Tensor<1>, f32, usize)> {
+    let images: Vec<[f32; PIXELS]> = batch.iter().map(|s| s.pixels).collect();
+    let labels: Vec<i64> = batch.iter().map(|s| i64::from(s.class)).collect();
+    let targets =
+        Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [labels.len()]), device);
+    let logits = model.forward(batch_tensor(&images, device));
+    let loss = loss_fn.forward(logits.clone(), targets);
+    let loss_value: f32 = loss.clone().into_scalar();
+    if !loss_value.is_finite() {
+        bail!("training diverged: the loss is {loss_value}");
+    }
+    let logits = logits
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
+    let correct = logits
+        .chunks_exact(CLASSES)
+        .zip(&labels)
+        .filter(|(p, &l)| argmax(p) as i64 == l)
+        .count();
+    Ok((loss, loss_value, correct))
+}
+
+/// Accuracy of `model` (validation mode) on each set, by name.
+fn validate(
+    model: &DigitNet,
+    sets: &[LabelledSet],
+    device: &Device,
+) -> Result<Vec<(&'static str, f64)>> {
+    sets.iter()
+        .map(|set| {
+            Ok((
+                set.name,
+                accuracy(&probabilities(model, &set.images, device)?, &set.labels),
+            ))
+        })
+        .collect()
+}
+
 /// Trains a fresh network on `sources` and reports `validation` after every epoch.
 pub fn fit(sources: &Sources, validation: &[LabelledSet], schedule: &Schedule) -> Result<Fitted> {
     let device = Device::flex().autodiff();
@@ -166,32 +212,11 @@ pub fn fit(sources: &Sources, validation: &[LabelledSet], schedule: &Schedule) -
         let (mut loss_sum, mut correct, mut seen) = (0f64, 0usize, 0usize);
         for (b, chunk) in items.chunks(schedule.batch_size).enumerate() {
             let batch = augmented_batch(sources, schedule, epoch, b * schedule.batch_size, chunk);
-            let images: Vec<[f32; PIXELS]> = batch.iter().map(|s| s.pixels).collect();
-            let labels: Vec<i64> = batch.iter().map(|s| i64::from(s.class)).collect();
-            let targets = Tensor::<1, Int>::from_data(
-                TensorData::new(labels.clone(), [labels.len()]),
-                &device,
-            );
-            let logits = model.forward(batch_tensor(&images, &device));
-            let loss = loss_fn.forward(logits.clone(), targets);
-            let loss_value: f32 = loss.clone().into_scalar();
-            if !loss_value.is_finite() {
-                bail!(
-                    "training diverged: loss is {loss_value} at epoch {} step {step}",
-                    epoch + 1
-                );
-            }
-            let logits = logits
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| anyhow::anyhow!("reading logits: {e:?}"))?;
-            correct += logits
-                .chunks_exact(CLASSES)
-                .zip(&labels)
-                .filter(|(p, &l)| argmax(p) as i64 == l)
-                .count();
-            seen += labels.len();
-            loss_sum += f64::from(loss_value) * labels.len() as f64;
+            let (loss, loss_value, right) = batch_loss(&model, &loss_fn, &batch, &device)
+                .with_context(|| format!("epoch {} step {step}", epoch + 1))?;
+            correct += right;
+            seen += batch.len();
+            loss_sum += f64::from(loss_value) * batch.len() as f64;
 
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             let lr = learning_rate(schedule.peak_learning_rate, step, total_steps);
@@ -208,16 +233,7 @@ pub fn fit(sources: &Sources, validation: &[LabelledSet], schedule: &Schedule) -
         bar.finish_and_clear();
         let seconds = epoch_start.elapsed().as_secs_f64();
         epoch_seconds.push(seconds);
-        let valid = model.valid();
-        scores = validation
-            .iter()
-            .map(|set| {
-                Ok((
-                    set.name,
-                    accuracy(&probabilities(&valid, &set.images, &device)?, &set.labels),
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        scores = validate(&model.valid(), validation, &device)?;
         let shown: Vec<String> = scores
             .iter()
             .map(|(name, a)| format!("{name} {:.2}%", 100.0 * a))
