@@ -276,6 +276,41 @@ struct Site {
 }
 
 impl Site {
+    /// Serves `dir` for the measurements of the page labelled `label`.
+    async fn start(label: String, dir: PathBuf) -> Result<Site> {
+        Ok(Site {
+            label,
+            server: StaticServer::start_with_headers(dir, BENCH_HEADERS).await?,
+            cold: None,
+            warm: None,
+            frame: Vec::new(),
+            infer: Vec::new(),
+            output: Vec::new(),
+        })
+    }
+
+    /// Start-up: a first visit, then WARM_VISITS more (warm HTTP cache), of which the median
+    /// counts: a single page load varies too much on a busy machine.
+    async fn visit(&mut self, c: &Client) -> Result<()> {
+        let url = self.server.url();
+        self.cold = Some(
+            load(c, &url)
+                .await
+                .with_context(|| format!("our page ({}), first visit", self.label))?,
+        );
+        let mut warm = Vec::new();
+        for _ in 0..WARM_VISITS {
+            warm.push(
+                load(c, &url)
+                    .await
+                    .with_context(|| format!("our page ({}), warm visit", self.label))?,
+            );
+        }
+        warm.sort_by(|a, b| a.ready.total_cmp(&b.ready));
+        self.warm = warm.get(warm.len() / 2).copied();
+        Ok(())
+    }
+
     fn finish(self) -> Result<(String, App)> {
         Ok((
             self.label,
@@ -288,6 +323,63 @@ impl Site {
             },
         ))
     }
+}
+
+/// The onnxruntime-web page's start-up: its first visit, and the median of WARM_VISITS more
+/// by start-up time (wasm initialisation plus session creation).
+async fn ort_start_up(c: &Client, url: &str) -> Result<(Value, Value)> {
+    let first = ort_visit(c, url)
+        .await
+        .context("the onnxruntime-web page, first visit")?;
+    let mut warm = Vec::new();
+    for _ in 0..WARM_VISITS {
+        let report = ort_visit(c, url)
+            .await
+            .context("the onnxruntime-web page, warm visit")?;
+        let start = report["wasmInitMs"].as_f64().unwrap_or(f64::NAN)
+            + report["sessionMs"].as_f64().unwrap_or(f64::NAN);
+        warm.push((start, report));
+    }
+    warm.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let median = warm
+        .into_iter()
+        .nth(WARM_VISITS / 2)
+        .map(|(_, report)| report)
+        .context("no warm visit to the onnxruntime-web page")?;
+    Ok((first, median))
+}
+
+/// Latency in ROUNDS rounds, each timing every site and then the onnxruntime-web page, so a
+/// slow spell of the machine falls on all of them alike. Returns onnxruntime-web's samples.
+async fn latency_rounds(
+    c: &Client,
+    sites: &mut [Site],
+    ort_url: &str,
+    drawing: &Drawing,
+    (per_round, warmup): (usize, usize),
+) -> Result<Vec<f64>> {
+    let mut ort_samples = Vec::new();
+    for _ in 0..ROUNDS {
+        for site in sites.iter_mut() {
+            let url = site.server.url();
+            let (frame, infer, output) = app_round(c, &url, drawing, per_round, warmup)
+                .await
+                .with_context(|| format!("our page ({})", site.label))?;
+            site.frame.extend(frame);
+            site.infer.extend(infer);
+            site.output = output;
+        }
+        let report = ort_visit(c, ort_url)
+            .await
+            .context("the onnxruntime-web page")?;
+        let samples = report["infer"]["samples"]
+            .as_array()
+            .context("the onnxruntime-web page gave no samples")?;
+        for x in samples {
+            ort_samples.push(x.as_f64().context("a timing is not a number")?);
+        }
+    }
+    Ok(ort_samples)
 }
 
 async fn measure(c: &Client, setup: Setup<'_>) -> Result<Browser> {
@@ -308,86 +400,20 @@ async fn measure(c: &Client, setup: Setup<'_>) -> Result<Browser> {
     for (label, dir) in std::iter::once(("shipped build".to_owned(), dist.to_path_buf()))
         .chain(variants.iter().cloned())
     {
-        sites.push(Site {
-            label,
-            server: StaticServer::start_with_headers(dir, BENCH_HEADERS).await?,
-            cold: None,
-            warm: None,
-            frame: Vec::new(),
-            infer: Vec::new(),
-            output: Vec::new(),
-        });
+        sites.push(Site::start(label, dir).await?);
     }
     let ort_server = StaticServer::start_with_headers(root.to_path_buf(), BENCH_HEADERS).await?;
-    let ort_url = |runs: usize| {
-        format!(
-            "{}bench/ort/index.html?runs={runs}&warmup={warmup}",
-            ort_server.url()
-        )
-    };
-
-    // Start-up: a first visit to each page, then WARM_VISITS more (warm HTTP cache), of which
-    // the median counts: a single page load varies too much on a busy machine.
     let per_round = runs.div_ceil(ROUNDS);
-    for site in &mut sites {
-        let url = site.server.url();
-        site.cold = Some(
-            load(c, &url)
-                .await
-                .with_context(|| format!("our page ({}), first visit", site.label))?,
-        );
-        let mut warm = Vec::new();
-        for _ in 0..WARM_VISITS {
-            warm.push(
-                load(c, &url)
-                    .await
-                    .with_context(|| format!("our page ({}), warm visit", site.label))?,
-            );
-        }
-        warm.sort_by(|a, b| a.ready.total_cmp(&b.ready));
-        site.warm = warm.get(warm.len() / 2).copied();
-    }
-    let ort = ort_visit(c, &ort_url(per_round))
-        .await
-        .context("the onnxruntime-web page, first visit")?;
-    let mut ort_warm = Vec::new();
-    for _ in 0..WARM_VISITS {
-        let report = ort_visit(c, &ort_url(per_round))
-            .await
-            .context("the onnxruntime-web page, warm visit")?;
-        let start = report["wasmInitMs"].as_f64().unwrap_or(f64::NAN)
-            + report["sessionMs"].as_f64().unwrap_or(f64::NAN);
-        ort_warm.push((start, report));
-    }
-    ort_warm.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let ort_warm = ort_warm
-        .into_iter()
-        .nth(WARM_VISITS / 2)
-        .map(|(_, report)| report)
-        .context("no warm visit to the onnxruntime-web page")?;
+    let ort_url = format!(
+        "{}bench/ort/index.html?runs={per_round}&warmup={warmup}",
+        ort_server.url()
+    );
 
-    // Latency, in rounds.
-    let mut ort_samples = Vec::new();
-    for _ in 0..ROUNDS {
-        for site in &mut sites {
-            let url = site.server.url();
-            let (frame, infer, output) = app_round(c, &url, drawing, per_round, warmup)
-                .await
-                .with_context(|| format!("our page ({})", site.label))?;
-            site.frame.extend(frame);
-            site.infer.extend(infer);
-            site.output = output;
-        }
-        let report = ort_visit(c, &ort_url(per_round))
-            .await
-            .context("the onnxruntime-web page")?;
-        let samples = report["infer"]["samples"]
-            .as_array()
-            .context("the onnxruntime-web page gave no samples")?;
-        for x in samples {
-            ort_samples.push(x.as_f64().context("a timing is not a number")?);
-        }
+    for site in &mut sites {
+        site.visit(c).await?;
     }
+    let (ort, ort_warm) = ort_start_up(c, &ort_url).await?;
+    let ort_samples = latency_rounds(c, &mut sites, &ort_url, drawing, (per_round, warmup)).await?;
 
     let mut apps = sites
         .into_iter()
@@ -405,8 +431,6 @@ async fn measure(c: &Client, setup: Setup<'_>) -> Result<Browser> {
     })
 }
 
-/// One latency round on our page: a (warm) visit, the frame digit drawn, then `runs` timed
-/// runs of `benchFrames` and of `benchInfer`, each after `warmup` untimed ones.
 async fn app_round(
     c: &Client,
     url: &str,
