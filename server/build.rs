@@ -27,18 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if env::var_os("CARGO_FEATURE_SERVER").is_none() {
         return Ok(());
     }
-
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
-    let workspace = manifest_dir
-        .parent()
-        .ok_or("server/ has no parent")?
-        .to_path_buf();
-    // A relative MATHSKETCH_DIST means the same as in scripts/: relative to the repo root.
-    let dist = match env::var_os("MATHSKETCH_DIST") {
-        Some(d) if !d.is_empty() => workspace.join(d),
-        _ => workspace.join("dist"),
-    };
+    let dist = dist_dir()?;
     // Cargo re-runs this script when anything below the directory changes (or when it
     // appears, if it does not exist yet).
     println!("cargo:rerun-if-changed={}", dist.display());
@@ -50,9 +39,41 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     fs::create_dir_all(&site_dir)?;
 
+    let files = site_files(&dist)?;
+    let mut code = String::from("&[\n");
+    for (i, (rel, path)) in files.iter().enumerate() {
+        code.push_str(&embed(i, rel, path, &site_dir)?);
+    }
+    code.push_str("]\n");
+    fs::write(out_dir.join("embedded_site.rs"), code)?;
+    fs::write(
+        out_dir.join("embedded_from.txt"),
+        dist.display().to_string(),
+    )?;
+    Ok(())
+}
+
+/// The trunk output to embed: `$MATHSKETCH_DIST`, relative to the repository root as in
+/// scripts/, or `dist/`.
+fn dist_dir() -> Result<PathBuf, Box<dyn Error>> {
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
+    let workspace = manifest_dir
+        .parent()
+        .ok_or("server/ has no parent")?
+        .to_path_buf();
+    Ok(match env::var_os("MATHSKETCH_DIST") {
+        Some(d) if !d.is_empty() => workspace.join(d),
+        _ => workspace.join("dist"),
+    })
+}
+
+/// The site's files, sorted, without the precompressed twins; none (and a warning) without a
+/// trunk output; an error past [`MAX_SITE_BYTES`].
+fn site_files(dist: &Path) -> Result<Vec<(String, PathBuf)>, Box<dyn Error>> {
     let mut files = Vec::new();
     if dist.join("index.html").is_file() {
-        collect(&dist, &dist, &mut files)?;
+        collect(dist, dist, &mut files)?;
         // Precompressed twins are variants of their file, not files of the site.
         files.retain(|(rel, _)| !compress::is_twin(rel, |base| dist.join(base).is_file()));
         files.sort();
@@ -63,7 +84,6 @@ fn main() -> Result<(), Box<dyn Error>> {
             dist.display()
         );
     }
-
     let total: u64 = files
         .iter()
         .map(|(_, p)| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
@@ -75,63 +95,60 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
         .into());
     }
+    Ok(files)
+}
 
-    let mut code = String::from("&[\n");
-    for (i, (rel, path)) in files.iter().enumerate() {
-        let raw = fs::read(path)?;
-        let mtime = fs::metadata(path)?
-            .modified()?
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let raw_name = format!("{i}.raw");
-        fs::write(site_dir.join(&raw_name), &raw)?;
-        let (mut br, mut gz) = (None, None);
-        if compress::compressible(rel) {
-            // scripts/build's twins (brotli 11, zopfli) when they hold this very file.
-            let brotli = match compress::read_twin(path, ".br", &raw) {
-                Some(twin) => Some(twin),
-                None => compress::keep_if_smaller(
-                    compress::brotli(&raw, brotli_quality(raw.len()))?,
-                    raw.len(),
-                ),
-            };
-            if let Some(v) = brotli {
-                let name = format!("{i}.br");
-                fs::write(site_dir.join(&name), v)?;
-                br = Some(name);
-            }
-            let gzip = match compress::read_twin(path, ".gz", &raw) {
-                Some(twin) => Some(twin),
-                None => compress::keep_if_smaller(compress::gzip(&raw, 9)?, raw.len()),
-            };
-            if let Some(v) = gzip {
-                let name = format!("{i}.gz");
-                fs::write(site_dir.join(&name), v)?;
-                gz = Some(name);
-            }
-        }
-        let include =
-            |name: &str| format!("include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))");
-        let opt = |name: &Option<String>| match name {
-            Some(n) => format!("Some({})", include(n)),
-            None => "None".to_string(),
+/// Writes file `i` of the site (and its brotli and gzip variants, when they are smaller) into
+/// `site_dir`; returns its `EmbeddedFile` entry.
+fn embed(i: usize, rel: &str, path: &Path, site_dir: &Path) -> Result<String, Box<dyn Error>> {
+    let raw = fs::read(path)?;
+    let mtime = fs::metadata(path)?
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let raw_name = format!("{i}.raw");
+    fs::write(site_dir.join(&raw_name), &raw)?;
+    let (mut br, mut gz) = (None, None);
+    if compress::compressible(rel) {
+        // scripts/build's twins (brotli 11, zopfli) when they hold this very file.
+        let brotli = match compress::read_twin(path, ".br", &raw) {
+            Some(twin) => Some(twin),
+            None => compress::keep_if_smaller(
+                compress::brotli(&raw, brotli_quality(raw.len()))?,
+                raw.len(),
+            ),
         };
-        writeln!(
-            code,
-            "    crate::site::EmbeddedFile {{ path: {rel:?}, raw: {}, brotli: {}, gzip: {}, mtime: {mtime} }},",
-            include(&raw_name),
-            opt(&br),
-            opt(&gz),
-        )?;
+        if let Some(v) = brotli {
+            let name = format!("{i}.br");
+            fs::write(site_dir.join(&name), v)?;
+            br = Some(name);
+        }
+        let gzip = match compress::read_twin(path, ".gz", &raw) {
+            Some(twin) => Some(twin),
+            None => compress::keep_if_smaller(compress::gzip(&raw, 9)?, raw.len()),
+        };
+        if let Some(v) = gzip {
+            let name = format!("{i}.gz");
+            fs::write(site_dir.join(&name), v)?;
+            gz = Some(name);
+        }
     }
-    code.push_str("]\n");
-    fs::write(out_dir.join("embedded_site.rs"), code)?;
-    fs::write(
-        out_dir.join("embedded_from.txt"),
-        dist.display().to_string(),
+    let include =
+        |name: &str| format!("include_bytes!(concat!(env!(\"OUT_DIR\"), \"/site/{name}\"))");
+    let opt = |name: &Option<String>| match name {
+        Some(n) => format!("Some({})", include(n)),
+        None => "None".to_string(),
+    };
+    let mut line = String::new();
+    writeln!(
+        line,
+        "    crate::site::EmbeddedFile {{ path: {rel:?}, raw: {}, brotli: {}, gzip: {}, mtime: {mtime} }},",
+        include(&raw_name),
+        opt(&br),
+        opt(&gz),
     )?;
-    Ok(())
+    Ok(line)
 }
 
 /// Brotli level for one file of the embedded site. Build scripts and their dependencies are
