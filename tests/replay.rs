@@ -156,6 +156,9 @@ async fn write_sums(
     let by_digit = lines::by_digit(test);
     let mut noise = Noise(SUMS_SEED);
     let (mut right, mut misses) = (0usize, Vec::new());
+    // Symbols written, and the edits (symbols missed, added or misread) between what was
+    // written and what the page shows.
+    let (mut symbols, mut edits) = (0usize, 0usize);
     for k in 0..count {
         let text = lines::random_text(&mut noise);
         let line = lines::layout(&text, test, &by_digit, &mut noise);
@@ -172,6 +175,8 @@ async fn write_sums(
         let field = |i: usize| shown[i].as_str().unwrap_or("").trim().to_owned();
         let (read, answer) = (field(0), field(1));
         let wanted = want.value.clone().unwrap_or_default();
+        symbols += want.text.chars().count();
+        edits += edit_distance(&want.text, &read);
         if read == want.text && answer == wanted {
             right += 1;
         } else {
@@ -183,8 +188,10 @@ async fn write_sums(
     }
     let accuracy = right as f64 / count.max(1) as f64;
     eprintln!(
-        "generated sums written on the page: {right}/{count} read exactly ({:.2}%)",
-        100.0 * accuracy
+        "generated sums written on the page: {right}/{count} read exactly ({:.2}%); symbols \
+         {:.2}% right ({edits} edits from {symbols} written)",
+        100.0 * accuracy,
+        100.0 * (1.0 - edits as f64 / symbols.max(1) as f64)
     );
     for m in &misses {
         eprintln!("  miss: {m}");
@@ -197,6 +204,32 @@ async fn write_sums(
         100.0 * MIN_SUMS_READ
     );
     Ok(())
+}
+
+/// Levenshtein distance between `a` and `b` in symbols (chars: `−`, `×` and `÷` are one each).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[test]
+fn edit_distance_counts_symbols() {
+    assert_eq!(edit_distance("12+7=", "12+7="), 0);
+    assert_eq!(edit_distance("12+7=", "17+7="), 1);
+    assert_eq!(edit_distance("12×7=", "12+7="), 1);
+    assert_eq!(edit_distance("12−7=", "127="), 1);
+    assert_eq!(edit_distance("", "4÷2"), 3);
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
 }
 
 async fn replay(
