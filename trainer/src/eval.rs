@@ -263,7 +263,7 @@ pub fn misread_sheet(onnx: &[u8], sets: &TestSets, out: &std::path::Path) -> Res
 /// How several models read the same digits: each alone, their mean (an ensemble), and which
 /// stroke digits every one of them misreads. Digits that independently trained models all
 /// misread are what the stroke conversion made ambiguous, not what one run happened to learn;
-/// an ensemble shows what averaging runs out variance would gain.
+/// the ensemble shows what averaging out the variance between runs would gain.
 pub struct Agreement {
     digits: &'static str,
     /// Per model: its name, and its bitmap and stroke accuracy.
